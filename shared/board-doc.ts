@@ -1,0 +1,286 @@
+import * as Y from 'yjs';
+import { newId } from './ids.ts';
+import { compareRanked, rankAtEnd, rankBetween } from './ranking.ts';
+import { dealFieldsSchema, dealPatchSchema, parseOrThrow, type DealFields, type DealPatch } from './deal-fields.ts';
+
+/**
+ * The board doc (room `board:<pipelineId>`): a public, versioned contract, documented in the README.
+ *   getMap('meta')    schemaVersion, pipelineId, workspaceId, name
+ *   getArray('stages') Y.Map {id, name, probability (0-100), outcome: 'open' | 'won' | 'lost'}
+ *   getMap('deals')   dealId → Y.Map {id, title, value, currency, stageId, rank, contactId, ownerId,
+ *                     expectedCloseDate, tags (Y.Map tag → true), createdAt, updatedAt, lastActivityAt}
+ * Only the functions in this file write that structure.
+ */
+export const BOARD_SCHEMA_VERSION = 1;
+
+export type StageOutcome = 'open' | 'won' | 'lost';
+
+export interface Stage {
+  id: string;
+  name: string;
+  probability: number;
+  outcome: StageOutcome;
+}
+
+export interface Deal extends DealFields {
+  id: string;
+  stageId: string;
+  rank: string;
+  createdAt: number;
+  updatedAt: number;
+  lastActivityAt: number;
+}
+
+export interface BoardMeta {
+  schemaVersion: number;
+  pipelineId: string;
+  workspaceId: string;
+  name: string;
+}
+
+/** Who and when, for every write: `origin` lets an UndoManager track a user's own changes. */
+export interface WriteContext {
+  now?: number;
+  origin?: unknown;
+}
+
+const meta = (doc: Y.Doc) => doc.getMap<unknown>('meta');
+const stagesArray = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('stages');
+const dealsMap = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>('deals');
+
+export class BoardError extends Error {
+  override name = 'BoardError';
+}
+
+/** Lay out a new pipeline's doc. Only the server does this, once, when the pipeline is created. */
+export function initBoard(
+  doc: Y.Doc,
+  init: { pipelineId: string; workspaceId: string; name: string; stages: Array<Omit<Stage, 'id'> & { id?: string }> },
+  context: WriteContext = {}
+): void {
+  doc.transact(() => {
+    const m = meta(doc);
+    if (m.has('schemaVersion')) throw new BoardError('board doc is already initialised');
+    m.set('schemaVersion', BOARD_SCHEMA_VERSION);
+    m.set('pipelineId', init.pipelineId);
+    m.set('workspaceId', init.workspaceId);
+    m.set('name', init.name);
+    stagesArray(doc).push(init.stages.map((stage) => stageMap({ ...stage, id: stage.id ?? newId() })));
+  }, context.origin);
+}
+
+function stageMap(stage: Stage): Y.Map<unknown> {
+  return new Y.Map<unknown>(Object.entries(stage));
+}
+
+/**
+ * Migrations from each older schemaVersion to the next, run by the server when it loads a doc, so old docs open in
+ * new code. Index i migrates version i to i+1; version 0 means a doc written before versioning (none exist yet).
+ */
+const boardMigrations: Array<(doc: Y.Doc) => void> = [
+  (doc) => {
+    meta(doc).set('schemaVersion', 1);
+  }
+];
+
+export function migrateBoard(doc: Y.Doc): { from: number; to: number } {
+  const from = readSchemaVersion(doc);
+  if (from > BOARD_SCHEMA_VERSION) {
+    throw new BoardError(`board doc has schemaVersion ${from}, newer than this code (${BOARD_SCHEMA_VERSION})`);
+  }
+  if (from < BOARD_SCHEMA_VERSION) {
+    doc.transact(() => {
+      for (let version = from; version < BOARD_SCHEMA_VERSION; version++) boardMigrations[version](doc);
+    }, 'migration');
+  }
+  return { from, to: BOARD_SCHEMA_VERSION };
+}
+
+export function readSchemaVersion(doc: Y.Doc): number {
+  const version = meta(doc).get('schemaVersion');
+  return typeof version === 'number' ? version : 0;
+}
+
+export function readMeta(doc: Y.Doc): BoardMeta {
+  const m = meta(doc);
+  return {
+    schemaVersion: readSchemaVersion(doc),
+    pipelineId: String(m.get('pipelineId') ?? ''),
+    workspaceId: String(m.get('workspaceId') ?? ''),
+    name: String(m.get('name') ?? '')
+  };
+}
+
+export function readStages(doc: Y.Doc): Stage[] {
+  return stagesArray(doc)
+    .toArray()
+    .map((stage) => ({
+      id: String(stage.get('id')),
+      name: String(stage.get('name') ?? ''),
+      probability: Number(stage.get('probability') ?? 0),
+      outcome: (stage.get('outcome') as StageOutcome) ?? 'open'
+    }));
+}
+
+export function renameStage(doc: Y.Doc, stageId: string, name: string, context: WriteContext = {}): void {
+  const trimmed = name.trim();
+  if (!trimmed) throw new BoardError('a stage needs a name');
+  const stage = stagesArray(doc)
+    .toArray()
+    .find((candidate) => candidate.get('id') === stageId);
+  if (!stage) throw new BoardError(`no stage ${stageId}`);
+  doc.transact(() => stage.set('name', trimmed.slice(0, 80)), context.origin);
+}
+
+function readDealMap(map: Y.Map<unknown>): Deal {
+  const tags = map.get('tags');
+  return {
+    id: String(map.get('id')),
+    title: String(map.get('title') ?? ''),
+    value: Number(map.get('value') ?? 0),
+    currency: (map.get('currency') as Deal['currency']) ?? 'USD',
+    stageId: String(map.get('stageId') ?? ''),
+    rank: String(map.get('rank') ?? ''),
+    contactId: (map.get('contactId') as string | null) ?? null,
+    ownerId: (map.get('ownerId') as string | null) ?? null,
+    expectedCloseDate: (map.get('expectedCloseDate') as string | null) ?? null,
+    tags: tags instanceof Y.Map ? [...tags.keys()].sort() : [],
+    createdAt: Number(map.get('createdAt') ?? 0),
+    updatedAt: Number(map.get('updatedAt') ?? 0),
+    lastActivityAt: Number(map.get('lastActivityAt') ?? 0)
+  };
+}
+
+export function readDeal(doc: Y.Doc, dealId: string): Deal | undefined {
+  const map = dealsMap(doc).get(dealId);
+  return map ? readDealMap(map) : undefined;
+}
+
+export function readDeals(doc: Y.Doc): Deal[] {
+  return [...dealsMap(doc).values()].map(readDealMap);
+}
+
+/** Deals of one stage in board order (rank, then id). */
+export function readColumn(doc: Y.Doc, stageId: string): Deal[] {
+  return readDeals(doc)
+    .filter((deal) => deal.stageId === stageId)
+    .sort(compareRanked);
+}
+
+/** Every stage's deals in board order; deals whose stage no longer exists are not lost: they go to the first stage. */
+export function readColumns(doc: Y.Doc): Map<string, Deal[]> {
+  const stages = readStages(doc);
+  const columns = new Map<string, Deal[]>(stages.map((stage) => [stage.id, []]));
+  for (const deal of readDeals(doc)) {
+    const column = columns.get(deal.stageId) ?? (stages[0] ? columns.get(stages[0].id) : undefined);
+    column?.push(deal);
+  }
+  for (const column of columns.values()) column.sort(compareRanked);
+  return columns;
+}
+
+function requireStage(doc: Y.Doc, stageId: string): void {
+  if (!readStages(doc).some((stage) => stage.id === stageId)) throw new BoardError(`no stage ${stageId}`);
+}
+
+function setTags(map: Y.Map<unknown>, tags: readonly string[]): void {
+  let tagMap = map.get('tags');
+  if (!(tagMap instanceof Y.Map)) {
+    tagMap = new Y.Map<boolean>();
+    map.set('tags', tagMap);
+  }
+  const target = tagMap as Y.Map<boolean>;
+  const wanted = new Set(tags.map((tag) => tag.trim()).filter(Boolean));
+  for (const existing of [...target.keys()]) if (!wanted.has(existing)) target.delete(existing);
+  for (const tag of wanted) if (!target.has(tag)) target.set(tag, true);
+}
+
+export type NewDeal = Pick<DealFields, 'title'> & Partial<DealFields>;
+
+/** Add a deal to a stage, at the top of the column unless `position` says 'bottom'. Returns the new deal's id. */
+export function addDeal(
+  doc: Y.Doc,
+  stageId: string,
+  input: NewDeal,
+  context: WriteContext & { position?: 'top' | 'bottom'; id?: string } = {}
+): string {
+  requireStage(doc, stageId);
+  const fields = parseOrThrow(dealFieldsSchema, {
+    value: 0,
+    currency: 'USD',
+    contactId: null,
+    ownerId: null,
+    expectedCloseDate: null,
+    tags: [],
+    ...input
+  });
+  const column = readColumn(doc, stageId);
+  const rank = context.position === 'bottom' ? rankAtEnd(column) : rankBetween(undefined, column[0], column);
+  const now = context.now ?? Date.now();
+  const id = context.id ?? newId();
+  doc.transact(() => {
+    const map = new Y.Map<unknown>();
+    dealsMap(doc).set(id, map);
+    const { tags, ...scalars } = fields;
+    for (const [key, value] of Object.entries({ id, ...scalars, stageId, rank, createdAt: now, updatedAt: now, lastActivityAt: now })) {
+      map.set(key, value);
+    }
+    setTags(map, tags);
+  }, context.origin);
+  return id;
+}
+
+/**
+ * Move a deal to `index` in the `toStageId` column (counted without the deal itself). A move only rewrites the
+ * deal's stageId and rank, in one transaction, so concurrent moves of one deal converge to one place and one copy.
+ */
+export function moveDeal(doc: Y.Doc, dealId: string, toStageId: string, index: number, context: WriteContext = {}): void {
+  const map = dealsMap(doc).get(dealId);
+  if (!map) throw new BoardError(`no deal ${dealId}`);
+  requireStage(doc, toStageId);
+  const column = readColumn(doc, toStageId).filter((deal) => deal.id !== dealId);
+  const at = Math.max(0, Math.min(Math.trunc(index), column.length));
+  const rank = rankBetween(column[at - 1], column[at], column);
+  const now = context.now ?? Date.now();
+  doc.transact(() => {
+    map.set('stageId', toStageId);
+    map.set('rank', rank);
+    map.set('updatedAt', now);
+    map.set('lastActivityAt', now);
+  }, context.origin);
+}
+
+/** Edit some of a deal's fields; only the fields given are written, so concurrent edits of other fields both survive. */
+export function updateDeal(doc: Y.Doc, dealId: string, patch: DealPatch, context: WriteContext = {}): void {
+  const map = dealsMap(doc).get(dealId);
+  if (!map) throw new BoardError(`no deal ${dealId}`);
+  const fields = parseOrThrow(dealPatchSchema, patch);
+  const now = context.now ?? Date.now();
+  doc.transact(() => {
+    const { tags, ...scalars } = fields;
+    for (const [key, value] of Object.entries(scalars)) {
+      if (value !== undefined && map.get(key) !== value) map.set(key, value);
+    }
+    if (tags) setTags(map, tags);
+    map.set('updatedAt', now);
+    map.set('lastActivityAt', now);
+  }, context.origin);
+}
+
+export function deleteDeal(doc: Y.Doc, dealId: string, context: WriteContext = {}): void {
+  if (!dealsMap(doc).has(dealId)) throw new BoardError(`no deal ${dealId}`);
+  doc.transact(() => dealsMap(doc).delete(dealId), context.origin);
+}
+
+/** Call `listener` after every change to the board (local or remote); returns the unsubscribe function. */
+export function observeBoard(doc: Y.Doc, listener: () => void): () => void {
+  const handler = () => listener();
+  meta(doc).observeDeep(handler);
+  stagesArray(doc).observeDeep(handler);
+  dealsMap(doc).observeDeep(handler);
+  return () => {
+    meta(doc).unobserveDeep(handler);
+    stagesArray(doc).unobserveDeep(handler);
+    dealsMap(doc).unobserveDeep(handler);
+  };
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/** Field rules for deals and contacts, shared by the UI forms, the doc accessors and the REST API. */
+export const CURRENCIES = ['USD', 'EUR', 'GBP', 'CHF', 'JPY', 'CAD', 'AUD', 'SEK'] as const;
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'use the form YYYY-MM-DD')
+  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'not a real date');
+
+const tag = z.string().trim().min(1, 'a tag cannot be empty').max(32, 'at most 32 characters');
+
+export const dealFieldsSchema = z
+  .object({
+    title: z.string().trim().min(1, 'a deal needs a title').max(200, 'at most 200 characters'),
+    value: z.number().finite('must be a number').min(0, 'cannot be negative').max(1e12, 'too large'),
+    currency: z.enum(CURRENCIES, 'choose a listed currency'),
+    contactId: z.string().max(64).nullable(),
+    ownerId: z.string().max(64).nullable(),
+    expectedCloseDate: isoDate.nullable(),
+    tags: z.array(tag).max(20, 'at most 20 tags')
+  })
+  .strict();
+
+export type DealFields = z.infer<typeof dealFieldsSchema>;
+export const dealPatchSchema = dealFieldsSchema.partial().strict();
+export type DealPatch = z.infer<typeof dealPatchSchema>;
+
+export const contactFieldsSchema = z
+  .object({
+    name: z.string().trim().min(1, 'a contact needs a name').max(120, 'at most 120 characters'),
+    email: z.union([z.email('not an e-mail address').max(254), z.literal('')]),
+    company: z.string().trim().max(120, 'at most 120 characters'),
+    phone: z.string().trim().max(40, 'at most 40 characters')
+  })
+  .strict();
+
+export type ContactFields = z.infer<typeof contactFieldsSchema>;
+export const contactPatchSchema = contactFieldsSchema.partial().strict();
+export type ContactPatch = z.infer<typeof contactPatchSchema>;
+
+/** First problem of a failed parse as {field, reason}: what a form shows next to the field and what the API returns. */
+export function firstIssue(error: z.ZodError): { field: string; reason: string } {
+  const issue = error.issues[0];
+  return { field: issue?.path.join('.') || '(body)', reason: issue?.message ?? 'invalid' };
+}
+
+export class InvalidFieldError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = 'InvalidFieldError';
+  }
+}
+
+export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const { field, reason } = firstIssue(result.error);
+  throw new InvalidFieldError(field, reason);
+}

@@ -1,0 +1,32 @@
+import type { Deal, Stage } from './board-doc.ts';
+
+export interface ColumnSummary {
+  count: number;
+  total: number;
+  /** total × the stage's win probability: what the column is expected to bring in. */
+  weighted: number;
+}
+
+/** Sums per column. Values in different currencies are added as they are; the board shows the main currency. */
+export function summarizeColumn(stage: Stage, deals: readonly Deal[]): ColumnSummary {
+  const total = deals.reduce((sum, deal) => sum + deal.value, 0);
+  return { count: deals.length, total, weighted: Math.round((total * stage.probability) / 100) };
+}
+
+const DAY = 86_400_000;
+
+export function daysSince(timestamp: number, now: number): number {
+  return Math.max(0, Math.floor((now - timestamp) / DAY));
+}
+
+/** Freshness of a deal: idle deals are what a pipeline review asks about first. */
+export type Freshness = 'fresh' | 'idle' | 'stale';
+
+export function freshness(deal: Deal, now: number): Freshness {
+  const days = daysSince(deal.lastActivityAt, now);
+  return days >= 14 ? 'stale' : days >= 7 ? 'idle' : 'fresh';
+}
+
+export function formatMoney(value: number, currency: string, locale = 'en-US'): string {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, maximumFractionDigits: 0 }).format(value);
+}
