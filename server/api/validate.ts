@@ -1,0 +1,24 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { firstIssue } from '../../shared/deal-fields.ts';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** Parse a JSON body against a schema: the value, or the 400 response that names the field and the reason. */
+export async function readBody<T>(c: Context, schema: z.ZodType<T>): Promise<{ ok: true; value: T } | { ok: false; response: Response }> {
+  const fail = (field: string, reason: string) => ({ ok: false as const, response: c.json({ error: 'invalid', field, reason }, 400) });
+  const text = await c.req.text();
+  if (text.length > MAX_BODY_BYTES) return fail('(body)', `larger than ${MAX_BODY_BYTES} bytes`);
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    return fail('(body)', 'not valid JSON');
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const { field, reason } = firstIssue(result.error);
+    return fail(field, reason);
+  }
+  return { ok: true, value: result.data };
+}

@@ -1,0 +1,87 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import { inviteRequestSchema, type InvitePreview, type InviteView } from '../../shared/api.ts';
+import type { AppDeps, AppEnv } from '../app-env.ts';
+import { requireUser } from '../auth/middleware.ts';
+import { createInvite, findInvite, inviteProblem, markInviteAccepted, pendingInvites, revokeInvite, type InviteRow } from '../store/invites.ts';
+import { addMember, membersOf, pipelinesOf, roleIn } from '../store/workspaces.ts';
+import { readBody } from './validate.ts';
+
+/** /api/pipelines, /api/workspaces/:id/* and /api/invites/:token: who works where, and joining a team. */
+export function workspaceRoutes(deps: AppDeps) {
+  const { db, clock } = deps;
+  const routes = new Hono<AppEnv>();
+
+  const inviteUrl = (requestUrl: string, token: string) => new URL(`/invite/${token}`, requestUrl).toString();
+  const inviteView = (requestUrl: string, row: InviteRow & { created_by_name: string }): InviteView => ({
+    id: row.id,
+    email: row.email,
+    token: row.token,
+    url: inviteUrl(requestUrl, row.token),
+    expiresAt: new Date(row.expires_at).toISOString(),
+    createdBy: row.created_by_name
+  });
+
+  /** A workspace's routes are for its members; admin-only routes say so. 404, not 403, hides other teams' ids. */
+  const member =
+    (needs: 'member' | 'admin'): MiddlewareHandler<AppEnv> =>
+    async (c, next) => {
+      const role = await roleIn(db, c.req.param('workspaceId') ?? '', c.get('user')!.id);
+      if (!role) return c.json({ error: 'not_found', reason: 'no such workspace' }, 404);
+      if (needs === 'admin' && role !== 'admin') return c.json({ error: 'forbidden', reason: 'only workspace admins can do this' }, 403);
+      return next();
+    };
+
+  routes.get('/pipelines', requireUser, async (c) => c.json(await pipelinesOf(db, c.get('user')!.id)));
+
+  routes.get('/workspaces/:workspaceId/members', requireUser, member('member'), async (c) => c.json(await membersOf(db, c.req.param('workspaceId'))));
+
+  routes.get('/workspaces/:workspaceId/invites', requireUser, member('member'), async (c) => {
+    const rows = await pendingInvites(db, c.req.param('workspaceId'), clock());
+    return c.json(rows.map((row) => inviteView(c.req.url, row)));
+  });
+
+  routes.post('/workspaces/:workspaceId/invites', requireUser, member('admin'), async (c) => {
+    const body = await readBody(c, inviteRequestSchema);
+    if (!body.ok) return body.response;
+    const user = c.get('user')!;
+    const row = await createInvite(db, { workspaceId: c.req.param('workspaceId'), email: body.value.email ?? null, createdBy: user.id }, clock());
+    return c.json(inviteView(c.req.url, { ...row, created_by_name: user.name }), 201);
+  });
+
+  routes.delete('/workspaces/:workspaceId/invites/:inviteId', requireUser, member('admin'), async (c) => {
+    const revoked = await revokeInvite(db, c.req.param('workspaceId'), c.req.param('inviteId'), clock());
+    return revoked ? c.body(null, 204) : c.json({ error: 'not_found', reason: 'no such open invite' }, 404);
+  });
+
+  routes.get('/invites/:token', async (c) => {
+    const invite = await findInvite(db, c.req.param('token'));
+    const problem = inviteProblem(invite, clock());
+    if (problem || !invite) return c.json({ error: invite ? 'gone' : 'not_found', reason: problem }, invite ? 410 : 404);
+    const preview: InvitePreview = {
+      workspaceId: invite.workspace_id,
+      workspaceName: invite.workspace_name,
+      invitedBy: invite.created_by_name,
+      email: invite.email,
+      expiresAt: new Date(invite.expires_at).toISOString()
+    };
+    return c.json(preview);
+  });
+
+  routes.post('/invites/:token/accept', requireUser, async (c) => {
+    const user = c.get('user')!;
+    const now = clock();
+    const invite = await findInvite(db, c.req.param('token'));
+    const problem = inviteProblem(invite, now);
+    if (problem || !invite) return c.json({ error: invite ? 'gone' : 'not_found', reason: problem }, invite ? 410 : 404);
+    if (invite.email && invite.email !== user.email) {
+      return c.json({ error: 'forbidden', reason: `this invite is for ${invite.email}; sign in with that address` }, 403);
+    }
+    await db.transaction(async (tx) => {
+      await addMember(tx, invite.workspace_id, user.id, 'member', now);
+      if (invite.email) await markInviteAccepted(tx, invite.id, user.id, now);
+    });
+    return c.json({ workspaceId: invite.workspace_id });
+  });
+
+  return routes;
+}

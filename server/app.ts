@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import { createNodeWebSocket } from '@hono/node-ws';
+import type { AppDeps, AppEnv } from './app-env.ts';
+import { authRoutes } from './api/auth-routes.ts';
+import { workspaceRoutes } from './api/workspace-routes.ts';
+import { authenticate, sameOriginForCookies } from './auth/middleware.ts';
+import { Rooms, type RoomsOptions } from './sync/rooms.ts';
+import { socketRoute } from './sync/socket-route.ts';
+import { staticUi } from './static-ui.ts';
+
+export interface AppOptions extends AppDeps {
+  /** Folder of the built UI (build/); without it only /api and /ws are served. */
+  uiDir?: string;
+  rooms?: RoomsOptions;
+}
+
+/** The whole server as one Hono app: /api (REST), /ws (sync) and the built UI, on one port. */
+export function createApp(options: AppOptions) {
+  const deps: AppDeps = { db: options.db, log: options.log, clock: options.clock };
+  const app = new Hono<AppEnv>();
+  const rooms = new Rooms(deps.db, deps.log, options.rooms);
+  const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
+
+  app.onError((error, c) => {
+    deps.log.error('request failed', { method: c.req.method, path: c.req.path, error: error.message });
+    return c.json({ error: 'internal', reason: 'something went wrong on our side; nothing was changed' }, 500);
+  });
+
+  app.use('/api/*', authenticate(deps), sameOriginForCookies);
+  app.use('/ws/*', authenticate(deps), sameOriginForCookies);
+  app.route('/api', authRoutes(deps));
+  app.route('/api', workspaceRoutes(deps));
+  app.all('/api/*', (c) => c.json({ error: 'not_found', reason: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.get('/ws/:room', ...socketRoute(deps, rooms, upgradeWebSocket));
+  if (options.uiDir) app.route('/', staticUi(options.uiDir));
+
+  return { app, rooms, injectWebSocket, wss };
+}

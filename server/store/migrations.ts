@@ -1,0 +1,101 @@
+import type { Db } from './db.ts';
+
+/** Append-only: ids go up by exactly one and a shipped migration is never edited. */
+export const migrations: Array<{ id: number; name: string; sql: string }> = [
+  {
+    id: 1,
+    name: 'accounts, workspaces, pipelines, doc storage',
+    sql: `
+      CREATE TABLE users (
+        id text PRIMARY KEY,
+        email text NOT NULL UNIQUE,
+        name text NOT NULL,
+        password_hash text NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE TABLE sessions (
+        id text PRIMARY KEY,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        expires_at bigint NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions(user_id);
+      CREATE TABLE api_tokens (
+        id text PRIMARY KEY,
+        token_hash text NOT NULL UNIQUE,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name text NOT NULL,
+        created_at bigint NOT NULL,
+        last_used_at bigint
+      );
+      CREATE TABLE workspaces (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE TABLE memberships (
+        workspace_id text NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        role text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (workspace_id, user_id)
+      );
+      CREATE INDEX memberships_user ON memberships(user_id);
+      CREATE TABLE pipelines (
+        id text PRIMARY KEY,
+        workspace_id text NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        name text NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE TABLE invites (
+        id text PRIMARY KEY,
+        workspace_id text NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        token text NOT NULL UNIQUE,
+        email text,
+        created_by text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        accepted_by text REFERENCES users(id) ON DELETE SET NULL,
+        accepted_at bigint,
+        revoked_at bigint
+      );
+      CREATE TABLE doc_updates (
+        id bigserial PRIMARY KEY,
+        room text NOT NULL,
+        data bytea NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX doc_updates_room ON doc_updates(room, id);
+      CREATE TABLE doc_snapshots (
+        room text PRIMARY KEY,
+        data bytea NOT NULL,
+        updated_at bigint NOT NULL
+      );
+    `
+  }
+];
+
+/** Bring the database up to the newest migration; safe when several servers start at once on one Postgres. */
+export async function migrate(db: Db): Promise<number[]> {
+  await db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(7243001)');
+      const done = await tx.query('SELECT 1 FROM schema_migrations WHERE id = $1', [migration.id]);
+      if (done.length) return;
+      for (const statement of splitStatements(migration.sql)) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (id, name, applied_at) VALUES ($1, $2, $3)', [migration.id, migration.name, Date.now()]);
+      applied.push(migration.id);
+    });
+  }
+  return applied;
+}
+
+/** Migrations hold plain DDL (no functions, no quoted semicolons), so splitting on ';' is exact. */
+function splitStatements(script: string): string[] {
+  return script
+    .split(';')
+    .map((statement) => statement.trim())
+    .filter(Boolean);
+}

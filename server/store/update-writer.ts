@@ -1,0 +1,110 @@
+import type { Db } from './db.ts';
+import { appendUpdates, type LoggedUpdate } from './update-log.ts';
+
+export interface UpdateWriterOptions {
+  /** How long an update may wait to share an INSERT with others. */
+  batchDelayMs?: number;
+  /** Back-off after a failed write: first retry delay, doubled up to maxRetryDelayMs. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  onStored?: (room: string, count: number) => void;
+  onError?: (error: Error, attempt: number) => void;
+}
+
+/**
+ * Batches accepted updates into few INSERTs. An update stays in memory until its INSERT commits, and a failed
+ * write is retried with back-off, so a database hiccup delays storage but loses nothing.
+ */
+export class UpdateWriter {
+  private pending: LoggedUpdate[] = [];
+  private writing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private readonly batchDelayMs: number;
+  private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: UpdateWriterOptions = {}
+  ) {
+    this.batchDelayMs = options.batchDelayMs ?? 10;
+    this.retryDelayMs = options.retryDelayMs ?? 100;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
+  }
+
+  /** Updates accepted but not yet committed to the log (queued plus in flight). */
+  get pendingCount(): number {
+    return this.pending.length + this.inFlight.length;
+  }
+
+  get healthy(): boolean {
+    return this.failures === 0;
+  }
+
+  private inFlight: LoggedUpdate[] = [];
+
+  enqueue(room: string, data: Uint8Array): void {
+    this.pending.push({ room, data });
+    this.schedule(this.batchDelayMs);
+  }
+
+  hasPending(room: string): boolean {
+    return this.pending.some((update) => update.room === room) || this.inFlight.some((update) => update.room === room);
+  }
+
+  /** Write everything queued now; resolves when it is committed, rejects if the write failed (it stays queued). */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing.catch(() => undefined);
+    if (!this.pending.length) return;
+    this.clearTimer();
+    this.inFlight = this.pending;
+    this.pending = [];
+    const batch = this.inFlight;
+    this.writing = appendUpdates(this.db, batch).then(
+      () => {
+        this.failures = 0;
+        this.inFlight = [];
+        const perRoom = new Map<string, number>();
+        for (const update of batch) perRoom.set(update.room, (perRoom.get(update.room) ?? 0) + 1);
+        for (const [room, count] of perRoom) this.options.onStored?.(room, count);
+      },
+      (error: Error) => {
+        this.failures++;
+        // Put the batch back in front, in order, so the next attempt writes it first.
+        this.pending = [...batch, ...this.pending];
+        this.inFlight = [];
+        this.options.onError?.(error, this.failures);
+        this.schedule(Math.min(this.retryDelayMs * 2 ** (this.failures - 1), this.maxRetryDelayMs));
+        throw error;
+      }
+    );
+    try {
+      await this.writing;
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  /** Resolves once nothing for `room` is waiting; rejects if a write fails meanwhile. */
+  async drain(room?: string): Promise<void> {
+    while (room ? this.hasPending(room) : this.pendingCount > 0) await this.flush();
+  }
+
+  close(): void {
+    this.clearTimer();
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush().catch(() => undefined);
+    }, delay);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

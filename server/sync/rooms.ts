@@ -1,0 +1,152 @@
+import { migrateBoard } from '../../shared/board-doc.ts';
+import { migrateContacts } from '../../shared/contacts-doc.ts';
+import { parseRoom } from '../../shared/rooms.ts';
+import type { Db } from '../store/db.ts';
+import { compactRoom, loadRoomUpdates } from '../store/update-log.ts';
+import { UpdateWriter } from '../store/update-writer.ts';
+import type { Log } from '../log.ts';
+import { Room, type Connection } from './room.ts';
+
+export interface RoomsOptions {
+  /** Fold a room's log into its snapshot once it holds this many rows. */
+  compactAfter?: number;
+  /** Keep an empty room in memory this long, so a quick reconnect does not reload it. */
+  unloadAfterMs?: number;
+}
+
+interface Entry {
+  room: Room;
+  holds: number;
+  logRows: number;
+  compacting: Promise<unknown> | null;
+  unloadTimer: NodeJS.Timeout | null;
+}
+
+/**
+ * The rooms this process holds, with their lifecycle: load (snapshot + log) → apply & broadcast (Room) →
+ * store (UpdateWriter) → compact → unload. Concurrent loads of one room share one promise; a room unloads only
+ * once everything it accepted is stored.
+ */
+export class Rooms {
+  readonly writer: UpdateWriter;
+  private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<Entry>>();
+  private readonly unloading = new Map<string, Promise<void>>();
+  private readonly compactAfter: number;
+  private readonly unloadAfterMs: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Log,
+    options: RoomsOptions = {}
+  ) {
+    this.compactAfter = options.compactAfter ?? 500;
+    this.unloadAfterMs = options.unloadAfterMs ?? 5_000;
+    this.writer = new UpdateWriter(db, {
+      onStored: (room, count) => this.afterStored(room, count),
+      onError: (error, attempt) => this.log.error('update log write failed; keeping updates in memory', { attempt, error: error.message })
+    });
+  }
+
+  get loadedCount(): number {
+    return this.entries.size;
+  }
+
+  /** Load (or reuse) a room and hold it open until `release`. */
+  async acquire(name: string): Promise<Room> {
+    await this.unloading.get(name);
+    let entry = this.entries.get(name);
+    if (!entry) {
+      let load = this.loading.get(name);
+      if (!load) {
+        load = this.load(name).finally(() => this.loading.delete(name));
+        this.loading.set(name, load);
+      }
+      entry = await load;
+    }
+    entry.holds++;
+    if (entry.unloadTimer) clearTimeout(entry.unloadTimer);
+    entry.unloadTimer = null;
+    return entry.room;
+  }
+
+  release(room: Room): void {
+    const entry = this.entries.get(room.name);
+    if (!entry || entry.room !== room) return;
+    entry.holds = Math.max(0, entry.holds - 1);
+    if (entry.holds === 0 && !entry.unloadTimer) {
+      entry.unloadTimer = setTimeout(() => {
+        entry.unloadTimer = null;
+        void this.unload(room.name);
+      }, this.unloadAfterMs);
+    }
+  }
+
+  /** Store what is pending for every room and close every connection, e.g. on shutdown. */
+  async closeAll(code: number, reason: string): Promise<void> {
+    for (const entry of this.entries.values()) {
+      if (entry.unloadTimer) clearTimeout(entry.unloadTimer);
+      entry.room.closeAll(code, reason);
+    }
+    await this.writer.drain();
+    this.writer.close();
+  }
+
+  private async load(name: string): Promise<Entry> {
+    const room = new Room(name, {
+      onUpdate: (target, update) => this.writer.enqueue(target.name, update),
+      onBadMessage: (target, connection: Connection, error) => {
+        this.log.warn('closing connection after a bad message', { room: target.name, user: connection.userId, error: error.message });
+        connection.close(1007, 'bad message');
+      }
+    });
+    const { updates, logRows } = await loadRoomUpdates(this.db, name);
+    room.load(updates);
+    const kind = parseRoom(name)?.kind;
+    const { from, to } = kind === 'board' ? migrateBoard(room.doc) : kind === 'contacts' ? migrateContacts(room.doc) : { from: 0, to: 0 };
+    if (from !== to) this.log.info('migrated doc', { room: name, from, to });
+    const entry: Entry = { room, holds: 0, logRows, compacting: null, unloadTimer: null };
+    this.entries.set(name, entry);
+    return entry;
+  }
+
+  private afterStored(name: string, count: number): void {
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    entry.logRows += count;
+    if (entry.logRows >= this.compactAfter && !entry.compacting) void this.compact(entry);
+  }
+
+  private compact(entry: Entry): Promise<unknown> {
+    entry.compacting = compactRoom(this.db, entry.room.name)
+      .then(({ folded }) => {
+        entry.logRows = Math.max(0, entry.logRows - folded);
+      })
+      .catch((error: Error) => this.log.error('compaction failed; the log keeps every update', { room: entry.room.name, error: error.message }))
+      .finally(() => (entry.compacting = null));
+    return entry.compacting;
+  }
+
+  private unload(name: string): Promise<void> {
+    const entry = this.entries.get(name);
+    if (!entry || entry.holds > 0) return Promise.resolve();
+    const done = (async () => {
+      try {
+        await this.writer.drain(name);
+      } catch (error) {
+        // Never drop a room whose updates are not stored yet: try again later.
+        this.log.warn('room kept in memory: its updates are not stored yet', { room: name, error: (error as Error).message });
+        if (entry.holds === 0) entry.unloadTimer = setTimeout(() => void this.unload(name), this.unloadAfterMs);
+        return;
+      }
+      if (entry.holds > 0) return;
+      await entry.compacting;
+      await this.compact(entry);
+      if (entry.holds > 0) return;
+      this.entries.delete(name);
+      entry.room.destroy();
+    })().finally(() => this.unloading.delete(name));
+    this.unloading.set(name, done);
+    return done;
+  }
+}

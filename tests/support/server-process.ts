@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import postgres from 'postgres';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Where a test server keeps its data: a fresh PGlite folder, or a fresh database on the Postgres at DATABASE_URL. */
+export interface Storage {
+  label: string;
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+export function pgliteStorage(): Storage {
+  const dir = mkdtempSync(join(tmpdir(), 'lanes-test-'));
+  return { label: 'PGlite', env: { DATA_DIR: dir }, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function postgresStorage(baseUrl: string): Promise<Storage> {
+  const name = `lanes_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    label: 'Postgres',
+    env: { DATABASE_URL: url.toString() },
+    dispose: async () => {
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  };
+}
+
+/** The storages the integration suite runs against: always PGlite, and Postgres when DATABASE_URL is set. */
+export const storageKinds: Array<{ label: string; create: () => Promise<Storage> }> = [
+  { label: 'PGlite', create: async () => pgliteStorage() },
+  ...(process.env.DATABASE_URL ? [{ label: 'Postgres', create: () => postgresStorage(process.env.DATABASE_URL!) }] : [])
+];
+if (!process.env.DATABASE_URL) console.warn('DATABASE_URL is not set: integration tests run on PGlite only; the Postgres runs are skipped.');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** The real server, `node server/main.ts`, as a child process: it can be killed with SIGKILL like a crash. */
+export class ServerProcess {
+  private child: ChildProcess | null = null;
+  output = '';
+  constructor(
+    readonly storage: Storage,
+    readonly port: number,
+    private readonly extraEnv: Record<string, string> = {}
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  static async start(storage: Storage, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+    const server = new ServerProcess(storage, await freePort(), extraEnv);
+    await server.start();
+    return server;
+  }
+
+  async start(): Promise<void> {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', UI_DIR: join(ROOT, 'build'), ...this.storage.env, ...this.extraEnv };
+    if (!this.storage.env.DATABASE_URL) delete env.DATABASE_URL;
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    await new Promise<void>((ready, fail) => {
+      const timeout = setTimeout(() => fail(new Error(`server did not start:\n${this.output}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        if (this.output.includes('Lanes is running')) {
+          clearTimeout(timeout);
+          ready();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timeout);
+        fail(new Error(`server exited with ${code}:\n${this.output}`));
+      });
+    });
+  }
+
+  /** SIGKILL: no shutdown hook runs, as in a crash or a power cut. */
+  async kill(): Promise<void> {
+    await this.stop('SIGKILL');
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    this.child = null;
+    return new Promise((done) => {
+      child.once('exit', (code) => done(code));
+      child.kill(signal);
+    });
+  }
+}
