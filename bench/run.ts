@@ -1,0 +1,119 @@
+/**
+ * `npm run bench`: the speed targets, measured on the real server process with stock y-websocket clients.
+ *   - propagation: an edit in one client appears in another client (target p95 < 100 ms)
+ *   - storage: an accepted update is committed to the update log (target p95 < 50 ms)
+ *   - batching: rows per second with the batching writer vs one INSERT per update
+ * Compare ratios between runs, not absolutes: the machine is shared.
+ */
+import * as Y from 'yjs';
+import { addDeal, readDeal, readStages, updateDeal } from '../shared/board-doc.ts';
+import { DEFAULT_STAGES } from '../shared/sample-pipeline.ts';
+import { boardRoom } from '../shared/rooms.ts';
+import { initBoard } from '../shared/board-doc.ts';
+import { openDb } from '../server/store/db.ts';
+import { migrate } from '../server/store/migrations.ts';
+import { UpdateWriter } from '../server/store/update-writer.ts';
+import { appendUpdates } from '../server/store/update-log.ts';
+import { ServerProcess, pgliteStorage, postgresStorage, type Storage } from '../tests/support/server-process.ts';
+import { connectClient, signUp } from '../tests/support/clients.ts';
+
+const rows: Array<{ measure: string; backend: string; n: number; p50: string; p95: string; max: string; target: string }> = [];
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function record(measure: string, backend: string, samples: number[], target: string) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  rows.push({ measure, backend, n: samples.length, p50: ms(percentile(sorted, 50)), p95: ms(percentile(sorted, 95)), max: ms(sorted.at(-1)!), target });
+}
+
+async function propagation(storage: Storage) {
+  const server = await ServerProcess.start(storage);
+  try {
+    const account = await signUp(server.url, 'Bench');
+    const a = connectClient(server.wsUrl, boardRoom(account.pipelineId), { token: account.token });
+    const b = connectClient(server.wsUrl, boardRoom(account.pipelineId), { token: account.token });
+    await Promise.all([a.synced, b.synced]);
+    const stage = readStages(a.doc)[0].id;
+    const dealId = addDeal(a.doc, stage, { title: 'Bench deal' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const samples: number[] = [];
+    for (let i = 1; i <= 200; i++) {
+      const arrived = new Promise<void>((resolve) => {
+        const check = () => {
+          if (readDeal(b.doc, dealId)?.value === i) {
+            b.doc.off('update', check);
+            resolve();
+          }
+        };
+        b.doc.on('update', check);
+      });
+      const started = performance.now();
+      updateDeal(a.doc, dealId, { value: i });
+      await arrived;
+      samples.push(performance.now() - started);
+    }
+    record('edit → other client', storage.label, samples, 'p95 < 100 ms');
+    a.destroy();
+    b.destroy();
+  } finally {
+    await server.stop();
+  }
+}
+
+async function storageLatency(storage: Storage) {
+  const db = await openDb({ databaseUrl: storage.env.DATABASE_URL, dataDir: storage.env.DATA_DIR ?? '' });
+  await migrate(db);
+  const started = new Map<string, number>();
+  const samples: number[] = [];
+  const writer = new UpdateWriter(db, {
+    onStored: (room) => {
+      const at = started.get(room);
+      if (at !== undefined) samples.push(performance.now() - at);
+    }
+  });
+  const doc = new Y.Doc();
+  initBoard(doc, { pipelineId: 'p', workspaceId: 'w', name: 'Bench', stages: DEFAULT_STAGES });
+  const stage = readStages(doc)[0].id;
+  let lastUpdate = new Uint8Array();
+  doc.on('update', (update: Uint8Array) => (lastUpdate = update));
+  for (let i = 0; i < 300; i++) {
+    const room = `board:bench${i}`;
+    addDeal(doc, stage, { title: `Deal ${i}` });
+    started.set(room, performance.now());
+    writer.enqueue(room, lastUpdate);
+    await new Promise((resolve) => setTimeout(resolve, 3));
+  }
+  await writer.drain();
+  record('accepted → in update log', storage.label, samples, 'p95 < 50 ms');
+
+  const update = Y.encodeStateAsUpdate(doc);
+  const batch = Array.from({ length: 2000 }, () => ({ room: 'board:throughput', data: update.slice(0, 64) }));
+  let t = performance.now();
+  await appendUpdates(db, batch);
+  const batched = 2000 / ((performance.now() - t) / 1000);
+  t = performance.now();
+  for (const row of batch.slice(0, 300)) await appendUpdates(db, [row]);
+  const single = 300 / ((performance.now() - t) / 1000);
+  rows.push({ measure: 'log rows/s batched vs one INSERT each', backend: storage.label, n: 2300, p50: `${Math.round(batched)}/s`, p95: `${Math.round(single)}/s`, max: `×${(batched / single).toFixed(1)}`, target: 'batched ≫ single' });
+  writer.close();
+  await db.close();
+}
+
+const storages: Array<() => Promise<Storage>> = [async () => pgliteStorage()];
+if (process.env.DATABASE_URL) storages.push(() => postgresStorage(process.env.DATABASE_URL!));
+else console.log('DATABASE_URL not set: benchmarking PGlite only');
+
+for (const create of storages) {
+  const storage = await create();
+  try {
+    await propagation(storage);
+    await storageLatency(storage);
+  } finally {
+    await storage.dispose();
+  }
+}
+console.table(rows);
+process.exit(0);
