@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.ts';
+import { openDb, type Db } from '../../server/store/db.ts';
+import { migrate } from '../../server/store/migrations.ts';
+import { silentLog } from '../../server/log.ts';
+import { SESSION_LIFETIME_MS } from '../../server/auth/sessions.ts';
+
+const ORIGIN = 'http://lanes.test';
+const DAY = 86_400_000;
+
+describe('REST API', () => {
+  let db: Db;
+  let now = Date.UTC(2026, 10, 1);
+  let app: ReturnType<typeof createApp>['app'];
+
+  beforeAll(async () => {
+    db = await openDb({ dataDir: 'memory://' });
+    await migrate(db);
+    ({ app } = createApp({ db, log: silentLog, clock: () => now }));
+  });
+  afterAll(() => db.close());
+
+  const call = async (method: string, path: string, options: { body?: unknown; cookie?: string; token?: string; origin?: string | null } = {}) => {
+    const headers: Record<string, string> = {};
+    if (options.origin !== null) headers.origin = options.origin ?? ORIGIN;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.cookie) headers.cookie = options.cookie;
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const response = await app.request(new Request(ORIGIN + path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) }));
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : null, setCookie: response.headers.get('set-cookie') };
+  };
+  const cookieOf = (setCookie: string | null) => setCookie!.split(';')[0];
+  let emailCounter = 0;
+  const signUp = async (name: string) => {
+    const email = `${name.toLowerCase()}${emailCounter++}@example.com`;
+    const response = await call('POST', '/api/auth/signup', { body: { email, name, password: 'a good password' } });
+    expect(response.status).toBe(201);
+    return { email, cookie: cookieOf(response.setCookie), user: response.json.user };
+  };
+
+  it('signs up with a session cookie and a sample workspace and pipeline', async () => {
+    const response = await call('POST', '/api/auth/signup', { body: { email: 'Dana@Example.com', name: 'Dana', password: 'a good password' } });
+    expect(response.status).toBe(201);
+    expect(response.setCookie).toMatch(/lanes_session=\w+;.*HttpOnly/);
+    expect(response.setCookie).toMatch(/SameSite=Lax/);
+    const cookie = cookieOf(response.setCookie);
+    const me = await call('GET', '/api/me', { cookie });
+    expect(me.json.user).toMatchObject({ email: 'dana@example.com', name: 'Dana' });
+    expect(me.json.workspaces).toEqual([expect.objectContaining({ name: "Dana's team", role: 'admin' })]);
+    const pipelines = await call('GET', '/api/pipelines', { cookie });
+    expect(pipelines.json).toEqual([expect.objectContaining({ name: 'Sales pipeline', room: `board:${pipelines.json[0].id}` })]);
+  });
+
+  it('answers bad input with 400, the field and the reason', async () => {
+    expect((await call('POST', '/api/auth/signup', { body: { email: 'not-an-email', name: 'X', password: 'long enough' } })).json).toMatchObject({
+      error: 'invalid',
+      field: 'email'
+    });
+    expect((await call('POST', '/api/auth/signup', { body: { email: 'x@example.com', name: 'X', password: 'short' } })).json).toMatchObject({
+      field: 'password',
+      reason: 'at least 8 characters'
+    });
+    const unknownField = await call('POST', '/api/auth/signup', { body: { email: 'x@example.com', name: 'X', password: 'long enough', admin: true } });
+    expect(unknownField.status).toBe(400);
+    const notJson = await app.request(new Request(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: '{' }));
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ field: '(body)', reason: 'not valid JSON' });
+  });
+
+  it('refuses a second account for the same e-mail', async () => {
+    const { email } = await signUp('Eve');
+    const again = await call('POST', '/api/auth/signup', { body: { email: email.toUpperCase(), name: 'Eve', password: 'another password' } });
+    expect(again.status).toBe(400);
+    expect(again.json.field).toBe('email');
+  });
+
+  it('logs in and out; a wrong password gets a 401 that does not reveal whether the e-mail exists', async () => {
+    const { email } = await signUp('Finn');
+    const wrong = await call('POST', '/api/auth/login', { body: { email, password: 'wrong password' } });
+    const unknown = await call('POST', '/api/auth/login', { body: { email: 'nobody@example.com', password: 'wrong password' } });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.json).toEqual(unknown.json);
+    const login = await call('POST', '/api/auth/login', { body: { email, password: 'a good password' } });
+    expect(login.status).toBe(200);
+    const cookie = cookieOf(login.setCookie);
+    expect((await call('GET', '/api/me', { cookie })).status).toBe(200);
+    expect((await call('POST', '/api/auth/logout', { cookie })).status).toBe(204);
+    expect((await call('GET', '/api/me', { cookie })).status).toBe(401);
+  });
+
+  it('slides a session forward when used in the second half of its life, and ends it after', async () => {
+    const { cookie } = await signUp('Gus');
+    now += 10 * DAY;
+    const early = await call('GET', '/api/me', { cookie });
+    expect(early.status).toBe(200);
+    expect(early.setCookie).toBeNull();
+    now += 10 * DAY; // 20 days in: past half of 30
+    const renewed = await call('GET', '/api/me', { cookie });
+    expect(renewed.setCookie).toMatch(`Max-Age=${SESSION_LIFETIME_MS / 1000}`);
+    now += 25 * DAY; // 45 days since signup, 25 since renewal: still valid
+    expect((await call('GET', '/api/me', { cookie })).status).toBe(200);
+    now += SESSION_LIFETIME_MS + DAY;
+    expect((await call('GET', '/api/me', { cookie })).status).toBe(401);
+  });
+
+  it('refuses cookie-authenticated mutations from another origin (CSRF)', async () => {
+    const { cookie } = await signUp('Hal');
+    const forged = await call('POST', '/api/tokens', { body: { name: 'x' }, cookie, origin: 'http://evil.example' });
+    expect(forged.status).toBe(403);
+    expect((await call('POST', '/api/tokens', { body: { name: 'x' }, cookie })).status).toBe(201);
+  });
+
+  it('issues personal API tokens that authenticate scripts as bearer tokens', async () => {
+    const { cookie, user } = await signUp('Ida');
+    const created = await call('POST', '/api/tokens', { body: { name: 'import script' }, cookie });
+    expect(created.json.token).toMatch(/^lanes_/);
+    const me = await call('GET', '/api/me', { token: created.json.token, origin: null });
+    expect(me.json.user.id).toBe(user.id);
+    expect((await call('GET', '/api/me', { token: 'lanes_forged', origin: null })).status).toBe(401);
+  });
+
+  it('invites by link and by e-mail address, and only admins can invite', async () => {
+    const admin = await signUp('Jo');
+    const workspaceId = (await call('GET', '/api/me', { cookie: admin.cookie })).json.workspaces[0].id;
+    const link = await call('POST', `/api/workspaces/${workspaceId}/invites`, { body: {}, cookie: admin.cookie });
+    expect(link.status).toBe(201);
+    expect(link.json.url).toBe(`${ORIGIN}/invite/${link.json.token}`);
+    expect((await call('GET', `/api/invites/${link.json.token}`)).json).toMatchObject({ workspaceName: "Jo's team", invitedBy: 'Jo' });
+
+    const kim = await signUp('Kim');
+    expect((await call('POST', `/api/invites/${link.json.token}/accept`, { cookie: kim.cookie })).json).toEqual({ workspaceId });
+    const kimsPipelines = (await call('GET', '/api/pipelines', { cookie: kim.cookie })).json;
+    expect(kimsPipelines.map((p: { workspaceId: string }) => p.workspaceId)).toContain(workspaceId);
+    const members = (await call('GET', `/api/workspaces/${workspaceId}/members`, { cookie: kim.cookie })).json;
+    expect(members.map((m: { name: string; role: string }) => `${m.name}:${m.role}`)).toEqual(['Jo:admin', 'Kim:member']);
+    expect((await call('POST', `/api/workspaces/${workspaceId}/invites`, { body: {}, cookie: kim.cookie })).status).toBe(403);
+
+    const byEmail = await call('POST', `/api/workspaces/${workspaceId}/invites`, { body: { email: 'Lee@Example.com' }, cookie: admin.cookie });
+    expect(byEmail.json.email).toBe('lee@example.com');
+    const lee = await call('POST', '/api/auth/signup', { body: { email: 'lee@example.com', name: 'Lee', password: 'a good password' } });
+    const leesWorkspaces = (await call('GET', '/api/me', { cookie: cookieOf(lee.setCookie) })).json.workspaces;
+    expect(leesWorkspaces.map((w: { id: string }) => w.id)).toContain(workspaceId);
+    expect((await call('GET', `/api/invites/${byEmail.json.token}`)).status).toBe(410);
+
+    const revoked = await call('DELETE', `/api/workspaces/${workspaceId}/invites/${link.json.id}`, { cookie: admin.cookie });
+    expect(revoked.status).toBe(204);
+    expect((await call('GET', `/api/invites/${link.json.token}`)).json.reason).toBe('this invite was revoked');
+  });
+
+  it('hides other workspaces', async () => {
+    const a = await signUp('Max');
+    const b = await signUp('Ned');
+    const workspaceId = (await call('GET', '/api/me', { cookie: a.cookie })).json.workspaces[0].id;
+    expect((await call('GET', `/api/workspaces/${workspaceId}/members`, { cookie: b.cookie })).status).toBe(404);
+    expect((await call('GET', '/api/nothing-here', { cookie: b.cookie })).status).toBe(404);
+  });
+});
