@@ -80,7 +80,8 @@ export const sameOriginForCookies: MiddlewareHandler<AppEnv> = async (c, next) =
   const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
   if (!hasCookie || bearerToken(c) || (SAFE_METHODS.has(c.req.method) && !isUpgrade)) return next();
   const origin = c.req.header('origin');
-  const host = new URL(c.req.url).host;
+  // node-ws rebuilds upgrade URLs on a placeholder host, so Host wins; a bare Request (tests) has only its URL.
+  const host = c.req.header('host') ?? new URL(c.req.url).host;
   if (!origin) {
     // Browsers always send Origin on cross-site mutations and on every WebSocket; Sec-Fetch-Site is the fallback.
     const site = c.req.header('sec-fetch-site');

@@ -118,4 +118,19 @@ describe.each(storageKinds)('live board sync on $label', ({ create }) => {
     expect(readDeal(reader.doc, ids[0])?.stageId).toBe(stages[6].id);
     expect(readDeal(reader.doc, ids[1])?.tags).toEqual(['survivor']);
   });
+
+  it('stores pending updates and exits 0 on Ctrl-C (SIGINT), then serves them after restart', async () => {
+    const writer = connect(boardRoom(ann.pipelineId), ann);
+    await writer.synced;
+    const stage = readStages(writer.doc)[2].id;
+    const id = addDeal(writer.doc, stage, { title: 'Written just before Ctrl-C' });
+    await eventually(() => expect(writer.provider.wsconnected).toBe(true));
+    await wait(20);
+    expect(await server.stop('SIGINT')).toBe(0);
+    writer.destroy();
+    await server.start();
+    const reader = connect(boardRoom(ann.pipelineId), ann);
+    await reader.synced;
+    expect(readDeal(reader.doc, id)?.stageId).toBe(stage);
+  });
 });
