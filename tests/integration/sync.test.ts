@@ -20,6 +20,13 @@ describe.each(storageKinds)('live board sync on $label', ({ create }) => {
     return client;
   };
 
+  const annAndBobOnAnnsBoard = async () => {
+    const annBoard = connect(boardRoom(ann.pipelineId), ann);
+    const bobBoard = connect(boardRoom(ann.pipelineId), bob);
+    await Promise.all([annBoard.synced, bobBoard.synced]);
+    return { annBoard, bobBoard, stages: readStages(annBoard.doc) };
+  };
+
   beforeAll(async () => {
     storage = await create();
     server = await ServerProcess.start(storage, { ROOM_UNLOAD_MS: '200' });
@@ -46,10 +53,7 @@ describe.each(storageKinds)('live board sync on $label', ({ create }) => {
   });
 
   it('two users on two stock clients see each other’s moves, adds and edits', async () => {
-    const annBoard = connect(boardRoom(ann.pipelineId), ann);
-    const bobBoard = connect(boardRoom(ann.pipelineId), bob);
-    await Promise.all([annBoard.synced, bobBoard.synced]);
-    const stages = readStages(annBoard.doc);
+    const { annBoard, bobBoard, stages } = await annAndBobOnAnnsBoard();
     const deal = readColumns(annBoard.doc).get(stages[0].id)![0];
 
     moveDeal(annBoard.doc, deal.id, stages[3].id, 0);
@@ -63,10 +67,7 @@ describe.each(storageKinds)('live board sync on $label', ({ create }) => {
   });
 
   it('both dragging the same card at the same moment leaves one card in one column', async () => {
-    const annBoard = connect(boardRoom(ann.pipelineId), ann);
-    const bobBoard = connect(boardRoom(ann.pipelineId), bob);
-    await Promise.all([annBoard.synced, bobBoard.synced]);
-    const stages = readStages(annBoard.doc);
+    const { annBoard, bobBoard, stages } = await annAndBobOnAnnsBoard();
     const deal = readColumns(annBoard.doc).get(stages[1].id)![0];
     moveDeal(annBoard.doc, deal.id, stages[2].id, 0);
     moveDeal(bobBoard.doc, deal.id, stages[4].id, 1);
