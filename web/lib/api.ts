@@ -1,0 +1,39 @@
+import type { InvitePreview, InviteView, MeResponse, MemberView, PipelineView, UserView } from '$shared/api.ts';
+
+/** A failed API call: the status, and for invalid input the field and the reason the server gave. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    readonly field?: string
+  ) {
+    super(reason);
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  });
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, json?.reason ?? response.statusText, json?.field);
+  return json as T;
+}
+
+export const api = {
+  signup: (body: { email: string; name: string; password: string; invite?: string }) => request<{ user: UserView }>('POST', '/api/auth/signup', body),
+  login: (body: { email: string; password: string }) => request<{ user: UserView }>('POST', '/api/auth/login', body),
+  logout: () => request<null>('POST', '/api/auth/logout'),
+  me: () => request<MeResponse>('GET', '/api/me'),
+  pipelines: () => request<PipelineView[]>('GET', '/api/pipelines'),
+  members: (workspaceId: string) => request<MemberView[]>('GET', `/api/workspaces/${workspaceId}/members`),
+  invites: (workspaceId: string) => request<InviteView[]>('GET', `/api/workspaces/${workspaceId}/invites`),
+  createInvite: (workspaceId: string, email?: string) => request<InviteView>('POST', `/api/workspaces/${workspaceId}/invites`, email ? { email } : {}),
+  revokeInvite: (workspaceId: string, inviteId: string) => request<null>('DELETE', `/api/workspaces/${workspaceId}/invites/${inviteId}`),
+  invite: (token: string) => request<InvitePreview>('GET', `/api/invites/${token}`),
+  acceptInvite: (token: string) => request<{ workspaceId: string }>('POST', `/api/invites/${token}/accept`)
+};

@@ -1,0 +1,115 @@
+import type * as Y from 'yjs';
+import {
+  addDeal,
+  deleteDeal,
+  moveDeal,
+  observeBoard,
+  readColumns,
+  readMeta,
+  readStages,
+  updateDeal,
+  type Deal,
+  type NewDeal,
+  type Stage
+} from '$shared/board-doc.ts';
+import { addContact, observeContacts, readContacts, type Contact } from '$shared/contacts-doc.ts';
+import type { DealPatch } from '$shared/deal-fields.ts';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
+
+/** What the store needs from a network link (a y-websocket provider), so tests can run it on a plain doc. */
+export interface DocLink {
+  onStatus(listener: (status: ConnectionStatus) => void): void;
+  onSynced(listener: (synced: boolean) => void): void;
+  destroy(): void;
+}
+
+/**
+ * The board as runes: snapshots of the board and contacts docs, re-read after every local or remote change, and
+ * writes that go through the shared accessors. Components read this; none of them touches a Y type.
+ */
+export class BoardStore {
+  name = $state('');
+  stages = $state.raw<Stage[]>([]);
+  columns = $state.raw<Map<string, Deal[]>>(new Map());
+  contacts = $state.raw<Map<string, Contact>>(new Map());
+  status = $state<ConnectionStatus>('connecting');
+  synced = $state(false);
+  /** Local origin of every write, for per-user undo later on. */
+  readonly origin = Symbol('local user');
+  private readonly cleanups: Array<() => void> = [];
+
+  constructor(
+    readonly board: Y.Doc,
+    readonly contactsDoc: Y.Doc,
+    links: DocLink[] = []
+  ) {
+    this.refreshBoard();
+    this.refreshContacts();
+    this.cleanups.push(observeBoard(board, () => this.refreshBoard()));
+    this.cleanups.push(observeContacts(contactsDoc, () => this.refreshContacts()));
+    if (!links.length) {
+      this.status = 'connected';
+      this.synced = true;
+    }
+    const statuses = links.map((): ConnectionStatus => 'connecting');
+    const syncedFlags = links.map(() => false);
+    links.forEach((link, index) => {
+      link.onStatus((status) => {
+        statuses[index] = status;
+        this.status = statuses.every((s) => s === 'connected') ? 'connected' : statuses.includes('disconnected') ? 'disconnected' : 'connecting';
+      });
+      link.onSynced((synced) => {
+        syncedFlags[index] = synced;
+        this.synced = syncedFlags.every(Boolean);
+      });
+      this.cleanups.push(() => link.destroy());
+    });
+  }
+
+  get allDeals(): Deal[] {
+    return [...this.columns.values()].flat();
+  }
+
+  deal(id: string): Deal | undefined {
+    for (const deals of this.columns.values()) {
+      const found = deals.find((deal) => deal.id === id);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  moveDeal(dealId: string, toStageId: string, index: number): void {
+    moveDeal(this.board, dealId, toStageId, index, { origin: this.origin });
+  }
+
+  addDeal(stageId: string, input: NewDeal): string {
+    return addDeal(this.board, stageId, input, { origin: this.origin });
+  }
+
+  updateDeal(dealId: string, patch: DealPatch): void {
+    updateDeal(this.board, dealId, patch, { origin: this.origin });
+  }
+
+  deleteDeal(dealId: string): void {
+    deleteDeal(this.board, dealId, { origin: this.origin });
+  }
+
+  addContact(name: string): string {
+    return addContact(this.contactsDoc, { name }, { origin: this.origin });
+  }
+
+  destroy(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+
+  private refreshBoard(): void {
+    this.name = readMeta(this.board).name;
+    this.stages = readStages(this.board);
+    this.columns = readColumns(this.board);
+  }
+
+  private refreshContacts(): void {
+    this.contacts = new Map(readContacts(this.contactsDoc).map((contact) => [contact.id, contact]));
+  }
+}

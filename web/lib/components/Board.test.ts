@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
+import { tick } from 'svelte';
+import * as Y from 'yjs';
+import { addDeal, initBoard, readColumn, readDeal, readStages } from '$shared/board-doc.ts';
+import { DEFAULT_STAGES } from '$shared/sample-pipeline.ts';
+import { BoardStore } from '../board-store.svelte.ts';
+import Board from './Board.svelte';
+import DealPanel from './DealPanel.svelte';
+
+function boardWithDeals() {
+  const doc = new Y.Doc();
+  initBoard(doc, { pipelineId: 'p', workspaceId: 'w', name: 'Sales', stages: DEFAULT_STAGES });
+  const stages = readStages(doc);
+  const ids = {
+    a: addDeal(doc, stages[0].id, { title: 'Alpha', value: 1000 }, { position: 'bottom' }),
+    b: addDeal(doc, stages[0].id, { title: 'Bravo', value: 3000 }, { position: 'bottom' }),
+    c: addDeal(doc, stages[3].id, { title: 'Charlie', value: 5000 }, { position: 'bottom' })
+  };
+  const store = new BoardStore(doc, new Y.Doc());
+  return { doc, stages, ids, store };
+}
+
+const column = (name: string) => screen.getByRole('region', { name });
+const card = (container: HTMLElement, dealId: string) => container.querySelector<HTMLElement>(`[data-deal-id="${dealId}"]`)!;
+
+describe('Board', () => {
+  it('renders one column per stage with its count, total and probability-weighted total', () => {
+    const { store } = boardWithDeals();
+    render(Board, { store });
+    expect(screen.getAllByRole('region').map((region) => region.getAttribute('aria-label'))).toEqual(DEFAULT_STAGES.map((stage) => stage.name));
+    const lead = within(column('Lead in'));
+    expect(lead.getByTitle('Deals').textContent).toBe('2');
+    expect(lead.getByTitle('Total value').textContent).toBe('$4,000');
+    expect(lead.getByTitle(/Weighted by 10%/).textContent).toContain('$400');
+    const proposal = within(column('Proposal'));
+    expect(proposal.getByTitle('Deals').textContent).toBe('1');
+    expect(proposal.getByTitle(/Weighted by 60%/).textContent).toContain('$3,000');
+    expect(within(column('Won')).getByTitle('Deals').textContent).toBe('0');
+  });
+
+  it('moves a card to the next column from the keyboard: Space, ArrowRight, Space', async () => {
+    const { doc, stages, ids, store } = boardWithDeals();
+    const { container } = render(Board, { store });
+    card(container, ids.a).focus();
+    await fireEvent.keyDown(card(container, ids.a), { key: ' ' });
+    expect(screen.getByTestId('move-announcement').textContent).toMatch(/Picked up Alpha/);
+    expect(readDeal(doc, ids.a)?.stageId).toBe(stages[0].id); // nothing written until the drop
+    await fireEvent.keyDown(card(container, ids.a), { key: 'ArrowRight' });
+    await fireEvent.keyDown(card(container, ids.a), { key: ' ' });
+    expect(readDeal(doc, ids.a)?.stageId).toBe(stages[1].id);
+    await tick();
+    await tick();
+    expect(within(column('Qualified')).getByText('Alpha')).toBeTruthy();
+    expect(document.activeElement?.getAttribute('data-deal-id')).toBe(ids.a);
+  });
+
+  it('reorders within a column with ArrowDown, and Escape cancels without writing', async () => {
+    const { doc, stages, ids, store } = boardWithDeals();
+    const { container } = render(Board, { store });
+    await fireEvent.keyDown(card(container, ids.a), { key: ' ' });
+    await fireEvent.keyDown(card(container, ids.a), { key: 'ArrowDown' });
+    await fireEvent.keyDown(card(container, ids.a), { key: 'Enter' });
+    expect(readColumn(doc, stages[0].id).map((deal) => deal.title)).toEqual(['Bravo', 'Alpha']);
+    const before = Y.encodeStateVector(doc);
+    await fireEvent.keyDown(card(container, ids.c), { key: ' ' });
+    await fireEvent.keyDown(card(container, ids.c), { key: 'ArrowLeft' });
+    await fireEvent.keyDown(card(container, ids.c), { key: 'Escape' });
+    expect(Y.encodeStateVector(doc)).toEqual(before);
+    expect(readDeal(doc, ids.c)?.stageId).toBe(stages[3].id);
+  });
+
+  it('shows a remote change without any local action', async () => {
+    const { doc, stages, store } = boardWithDeals();
+    render(Board, { store });
+    const remote = new Y.Doc();
+    Y.applyUpdate(remote, Y.encodeStateAsUpdate(doc));
+    addDeal(remote, stages[5].id, { title: 'Signed by a colleague', value: 700 });
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote, Y.encodeStateVector(doc)), 'remote');
+    await tick();
+    expect(within(column('Won')).getByText('Signed by a colleague')).toBeTruthy();
+    expect(within(column('Won')).getByTitle('Deals').textContent).toBe('1');
+  });
+
+  it('adds a deal at the top of a column from its Add deal form', async () => {
+    const { doc, stages, store } = boardWithDeals();
+    render(Board, { store });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add deal to Lead in' }));
+    await fireEvent.input(screen.getByLabelText('Deal title'), { target: { value: 'Fresh lead' } });
+    await fireEvent.input(screen.getByLabelText('Deal value'), { target: { value: '2500' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add deal' }));
+    expect(readColumn(doc, stages[0].id)[0]).toMatchObject({ title: 'Fresh lead', value: 2500 });
+  });
+});
+
+describe('DealPanel', () => {
+  it('shows why a negative value is refused and leaves the doc unchanged', async () => {
+    const { doc, ids, store } = boardWithDeals();
+    render(DealPanel, { store, dealId: ids.b, onclose: () => {} });
+    const value = screen.getByLabelText('Value');
+    await fireEvent.change(value, { target: { value: '-50' } });
+    expect(screen.getByRole('alert').textContent).toBe('cannot be negative');
+    expect(readDeal(doc, ids.b)?.value).toBe(3000);
+    await fireEvent.change(value, { target: { value: '4500' } });
+    expect(readDeal(doc, ids.b)?.value).toBe(4500);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('edits title and tags of the deal', async () => {
+    const { doc, ids, store } = boardWithDeals();
+    render(DealPanel, { store, dealId: ids.c, onclose: () => {} });
+    await fireEvent.change(screen.getByLabelText('Title'), { target: { value: 'Charlie renewal' } });
+    await fireEvent.change(screen.getByLabelText(/Tags/), { target: { value: 'renewal, q4' } });
+    expect(readDeal(doc, ids.c)).toMatchObject({ title: 'Charlie renewal', tags: ['q4', 'renewal'] });
+  });
+});
