@@ -1,6 +1,6 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { svelteTesting } from '@testing-library/svelte/vite';
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 
 const backend = process.env.LANES_DEV_BACKEND ?? 'http://localhost:3000';
 
@@ -16,7 +16,6 @@ export default defineConfig({
   test: {
     projects: [
       {
-        extends: false,
         test: {
           name: 'unit',
           environment: 'node',
@@ -33,7 +32,6 @@ export default defineConfig({
         }
       },
       {
-        extends: false,
         test: {
           name: 'integration',
           environment: 'node',
@@ -44,7 +42,6 @@ export default defineConfig({
         }
       },
       {
-        extends: false,
         test: {
           name: 'e2e',
           environment: 'node',

@@ -31,7 +31,8 @@ export function createApp(options: AppOptions) {
   app.route('/api', authRoutes(deps));
   app.route('/api', workspaceRoutes(deps));
   app.all('/api/*', (c) => c.json({ error: 'not_found', reason: `no route ${c.req.method} ${c.req.path}` }, 404));
-  app.get('/ws/:room', ...socketRoute(deps, rooms, upgradeWebSocket));
+  const socket = socketRoute(deps, rooms, upgradeWebSocket);
+  app.get('/ws/:room', socket.authorize, socket.upgrade);
   if (options.uiDir) app.route('/', staticUi(options.uiDir));
 
   return { app, rooms, injectWebSocket, wss };

@@ -22,7 +22,7 @@ function socketConnection(ws: WSContext, userId: string): Connection {
     id: newId(),
     userId,
     send: (message) => {
-      if (ws.readyState === 1) ws.send(message);
+      if (ws.readyState === 1) ws.send(message as Uint8Array<ArrayBuffer>);
     },
     close: (code, reason) => ws.close(code, reason)
   };
@@ -32,7 +32,7 @@ function socketConnection(ws: WSContext, userId: string): Connection {
  * GET /ws/<room>: the y-websocket endpoint. Authentication and authorization run on the HTTP upgrade, so a refused
  * client gets 401/403 before any Yjs message; the room is loaded before the socket opens.
  */
-export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: UpgradeWebSocket): MiddlewareHandler<AppEnv>[] {
+export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: UpgradeWebSocket) {
   const authorize: MiddlewareHandler<AppEnv> = async (c, next) => {
     const user = c.get('user');
     if (!user) return c.json({ error: 'unauthorized', reason: 'sign in first' }, 401);
@@ -65,5 +65,5 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
     };
   });
 
-  return [authorize, upgrade as MiddlewareHandler<AppEnv>];
+  return { authorize, upgrade: upgrade as MiddlewareHandler<AppEnv> };
 }

@@ -1,0 +1,105 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ServerProcess, pgliteStorage, type Storage } from '../support/server-process.ts';
+import { launchChromium } from '../support/browser.ts';
+
+const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
+
+describe('two reps on one live board, in Chromium', () => {
+  let storage: Storage;
+  let server: ServerProcess;
+  let browser: Browser;
+  let annContext: BrowserContext;
+  let bobContext: BrowserContext;
+  let ann: Page;
+  let bob: Page;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    storage = pgliteStorage();
+    server = await ServerProcess.start(storage);
+    browser = await launchChromium();
+    annContext = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+    bobContext = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+    ann = await annContext.newPage();
+    bob = await bobContext.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await storage?.dispose();
+  });
+
+  async function signUp(page: Page, name: string, path = '/signup') {
+    await page.goto(server.url + path);
+    await page.getByLabel('E-mail').fill(`${name.toLowerCase()}-${Date.now()}@example.com`);
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Password').fill('a long password');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForURL(/\/board\//);
+    await page.locator('[data-deal-id]').first().waitFor();
+  }
+
+  const column = (page: Page, name: string) => page.locator(`section[data-stage-id][aria-label="${name}"]`);
+  const card = (page: Page, dealId: string) => page.locator(`[data-deal-id="${dealId}"]`);
+
+  it('a new user lands on a board with the sample pipeline', async () => {
+    await signUp(ann, 'Ann');
+    for (const stage of ['Lead in', 'Qualified', 'Demo', 'Proposal', 'Negotiation', 'Won', 'Lost']) {
+      await expect(column(ann, stage).count()).resolves.toBe(1);
+    }
+    expect(await ann.locator('[data-deal-id]').count()).toBeGreaterThanOrEqual(28);
+    await ann.screenshot({ path: join(ARTIFACTS, 'board-ann.png'), fullPage: true });
+  });
+
+  it('a colleague joins through an invite link and sees the same board', async () => {
+    const boardUrl = ann.url();
+    await ann.getByRole('link', { name: 'Settings' }).click();
+    await ann.getByRole('button', { name: 'Create invite link' }).click();
+    const inviteUrl = await ann.locator('[data-invite-url]').first().getAttribute('data-invite-url');
+    expect(inviteUrl).toMatch(/\/invite\//);
+    await ann.screenshot({ path: join(ARTIFACTS, 'settings-invite.png') });
+    await ann.goto(boardUrl);
+    await ann.locator('[data-deal-id]').first().waitFor();
+
+    await bob.goto(inviteUrl!);
+    await bob.getByRole('link', { name: 'Sign up to join' }).click();
+    await bob.waitForURL(/\/signup\?invite=/);
+    await signUp(bob, 'Bob', new URL(bob.url()).pathname + new URL(bob.url()).search);
+    await bob.goto(boardUrl);
+    await bob.locator('[data-deal-id]').first().waitFor();
+    await expect.poll(() => bob.locator('[data-connection="connected"]').count()).toBe(1);
+    expect(await bob.locator('[data-deal-id]').count()).toBe(await ann.locator('[data-deal-id]').count());
+  });
+
+  it('a card dragged by one rep moves in the other rep’s browser', async () => {
+    const dealId = (await column(ann, 'Lead in').locator('[data-deal-id]').first().getAttribute('data-deal-id'))!;
+    await card(ann, dealId).dragTo(column(ann, 'Demo'));
+    await expect.poll(() => column(ann, 'Demo').locator(`[data-deal-id="${dealId}"]`).count(), { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => column(bob, 'Demo').locator(`[data-deal-id="${dealId}"]`).count(), { timeout: 5_000 }).toBe(1);
+    expect(await column(bob, 'Lead in').locator(`[data-deal-id="${dealId}"]`).count()).toBe(0);
+    await bob.screenshot({ path: join(ARTIFACTS, 'board-bob-after-drag.png'), fullPage: true });
+  });
+
+  it('a keyboard move in one browser shows in the other', async () => {
+    const dealId = (await column(bob, 'Qualified').locator('[data-deal-id]').first().getAttribute('data-deal-id'))!;
+    await card(bob, dealId).focus();
+    await bob.keyboard.press('Space');
+    await bob.keyboard.press('ArrowRight');
+    await bob.keyboard.press('Space');
+    await expect.poll(() => column(ann, 'Demo').locator(`[data-deal-id="${dealId}"]`).count(), { timeout: 5_000 }).toBe(1);
+  });
+
+  it('both reps dragging the same card at once leaves exactly one copy, in the same column for both', async () => {
+    const dealId = (await column(ann, 'Proposal').locator('[data-deal-id]').first().getAttribute('data-deal-id'))!;
+    await Promise.all([card(ann, dealId).dragTo(column(ann, 'Negotiation')), card(bob, dealId).dragTo(column(bob, 'Won'))]);
+    await expect
+      .poll(async () => [await ann.locator(`[data-deal-id="${dealId}"]`).count(), await bob.locator(`[data-deal-id="${dealId}"]`).count()], { timeout: 5_000 })
+      .toEqual([1, 1]);
+    const stageOf = (page: Page) => card(page, dealId).locator('xpath=ancestor::*[@data-stage-id][1]').getAttribute('data-stage-id');
+    await expect.poll(async () => (await stageOf(ann)) === (await stageOf(bob)), { timeout: 5_000 }).toBe(true);
+  });
+});
