@@ -102,4 +102,45 @@ describe('two reps on one live board, in Chromium', () => {
     const stageOf = (page: Page) => card(page, dealId).locator('xpath=ancestor::*[@data-stage-id][1]').getAttribute('data-stage-id');
     await expect.poll(async () => (await stageOf(ann)) === (await stageOf(bob)), { timeout: 5_000 }).toBe(true);
   });
+
+  it('a deal added in one browser and edited in its side panel updates live in the other', async () => {
+    await ann.getByRole('button', { name: 'Add deal to Qualified' }).click();
+    await ann.getByLabel('Deal title').fill('Initrode: badge printers');
+    await ann.getByLabel('Deal value').fill('12500');
+    await ann.getByRole('button', { name: 'Add deal', exact: true }).click();
+    const added = column(bob, 'Qualified').getByText('Initrode: badge printers');
+    await added.waitFor({ timeout: 5_000 });
+
+    await column(ann, 'Qualified').getByText('Initrode: badge printers').click();
+    const panel = ann.getByRole('dialog', { name: 'Deal details' });
+    await panel.getByLabel('Value').fill('-3');
+    await panel.getByLabel('Value').press('Tab');
+    await expect(panel.getByRole('alert').textContent()).resolves.toBe('cannot be negative');
+    await panel.getByLabel('Value').fill('99000');
+    await panel.getByLabel('Value').press('Tab');
+    await panel.getByLabel('Tags (comma separated)').fill('hardware, q1');
+    await panel.getByLabel('Tags (comma separated)').press('Tab');
+    await panel.getByLabel('Owner').selectOption({ label: 'Bob' });
+    const bobsCard = column(bob, 'Qualified').locator('[data-deal-id]', { hasText: 'Initrode: badge printers' });
+    await expect.poll(() => bobsCard.textContent(), { timeout: 5_000 }).toContain('$99,000');
+    expect(await bobsCard.textContent()).toContain('hardware');
+    expect(await bobsCard.locator('[title="Owner: Bob"]').count()).toBe(1);
+    await ann.screenshot({ path: join(ARTIFACTS, 'deal-panel.png') });
+    await panel.getByRole('button', { name: 'Close deal details' }).click();
+  });
+
+  it('logs out and logs back in to the same board', async () => {
+    const email = await ann.evaluate(() => fetch('/api/me').then((response) => response.json()).then((me) => me.user.email as string));
+    await ann.getByRole('button', { name: 'Log out' }).click();
+    await ann.waitForURL(/\/login/);
+    expect((await ann.request.get(`${server.url}/api/me`)).status()).toBe(401);
+    await ann.getByLabel('E-mail').fill(email);
+    await ann.getByLabel('Password').fill('wrong password');
+    await ann.getByRole('button', { name: 'Log in' }).click();
+    await ann.getByText('wrong e-mail or password').waitFor();
+    await ann.getByLabel('Password').fill('a long password');
+    await ann.getByRole('button', { name: 'Log in' }).click();
+    await ann.waitForURL(/\/board\//);
+    await column(ann, 'Qualified').getByText('Initrode: badge printers').waitFor();
+  });
 });
