@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the speed targets, measured on the real server process with stock y-websocket clients.
- *   - propagation: an edit in one client appears in another client (target p95 < 100 ms)
+ *   - propagation: an edit in one client appears in another client (target p95 < 100 ms), with stock Node clients
+ *     and between two Chromium browsers (keyboard move in one, card rendered in the other's column)
  *   - storage: an accepted update is committed to the update log (target p95 < 50 ms)
  *   - batching: rows per second with the batching writer vs one INSERT per update
  * Compare ratios between runs, not absolutes: the machine is shared.
@@ -15,7 +16,9 @@ import { migrate } from '../server/store/migrations.ts';
 import { UpdateWriter } from '../server/store/update-writer.ts';
 import { appendUpdates } from '../server/store/update-log.ts';
 import { ServerProcess, pgliteStorage, postgresStorage, type Storage } from '../tests/support/server-process.ts';
-import { connectClient, signUp } from '../tests/support/clients.ts';
+import { api, connectClient, signUp } from '../tests/support/clients.ts';
+import { launchChromium } from '../tests/support/browser.ts';
+import { existsSync } from 'node:fs';
 
 const rows: Array<{ measure: string; backend: string; n: number; p50: string; p95: string; max: string; target: string }> = [];
 
@@ -101,6 +104,64 @@ async function storageLatency(storage: Storage) {
   writer.close();
   await db.close();
 }
+
+/** Two users in two Chromium contexts: a keyboard move in one until the card is rendered in the other's column. */
+async function browserPropagation() {
+  const storage = pgliteStorage();
+  const server = await ServerProcess.start(storage);
+  const browser = await launchChromium();
+  try {
+    const ann = await signUp(server.url, 'Ann');
+    const invite = await api(server.url, `/api/workspaces/${ann.workspaceId}/invites`, { method: 'POST', body: {}, cookie: ann.cookie });
+    const bob = await signUp(server.url, 'Bob', { invite: invite.json.token });
+    const open = async (cookie: string) => {
+      const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+      const [name, value] = cookie.split('=');
+      await context.addCookies([{ name, value, url: server.url }]);
+      const page = await context.newPage();
+      await page.goto(`${server.url}/board/${ann.pipelineId}`);
+      await page.locator('[data-connection="connected"]').waitFor();
+      return page;
+    };
+    const mover = await open(ann.cookie);
+    const watcher = await open(bob.cookie);
+    const dealId = (await mover.locator('section[aria-label="Lead in"] [data-deal-id]').first().getAttribute('data-deal-id'))!;
+    const samples: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const [key, stage] = i % 2 === 0 ? ['ArrowRight', 'Qualified'] : ['ArrowLeft', 'Lead in'];
+      await watcher.evaluate(
+        ({ dealId, stage }) => {
+          (window as unknown as { arrived: Promise<number> }).arrived = new Promise((resolve) => {
+            const observer = new MutationObserver(() => {
+              if (document.querySelector(`section[aria-label="${stage}"] [data-deal-id="${dealId}"]`)) {
+                observer.disconnect();
+                resolve(Date.now());
+              }
+            });
+            observer.observe(document.body, { childList: true, subtree: true });
+          });
+        },
+        { dealId, stage }
+      );
+      const card = mover.locator(`[data-deal-id="${dealId}"]`);
+      await card.focus();
+      await mover.keyboard.press('Space');
+      await mover.keyboard.press(key);
+      const sent = await mover.evaluate(() => Date.now());
+      await mover.keyboard.press('Space');
+      const arrived = await watcher.evaluate(() => (window as unknown as { arrived: Promise<number> }).arrived);
+      samples.push(arrived - sent);
+    }
+    record('move in browser → rendered in other browser', 'PGlite', samples, 'p95 < 100 ms');
+  } finally {
+    await browser.close();
+    await server.stop();
+    await storage.dispose();
+  }
+}
+
+if (existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) await browserPropagation();
+else console.log('Chromium not found: skipping the browser-to-browser measurement (apt-get install -y chromium)');
 
 const storages: Array<() => Promise<Storage>> = [async () => pgliteStorage()];
 if (process.env.DATABASE_URL) storages.push(() => postgresStorage(process.env.DATABASE_URL!));
