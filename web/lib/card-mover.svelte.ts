@@ -64,11 +64,12 @@ export class CardMover {
   drop(): string | null {
     const dealId = this.movingId;
     const target = this.target;
-    if (dealId && target) {
-      const deal = this.store.deal(dealId);
+    const deal = dealId ? this.store.deal(dealId) : undefined;
+    // A colleague may have deleted the deal while it was lifted: then there is nothing to drop.
+    if (dealId && target && deal) {
       this.store.moveDeal(dealId, target.stageId, target.index);
       const stage = this.store.stages.find((candidate) => candidate.id === target.stageId);
-      this.announcement = `Dropped ${deal?.title ?? 'deal'} in ${stage?.name ?? 'column'}, position ${target.index + 1}.`;
+      this.announcement = `Dropped ${deal.title} in ${stage?.name ?? 'column'}, position ${target.index + 1}.`;
     }
     this.reset();
     return dealId;
