@@ -17,6 +17,7 @@ export interface UpdateWriterOptions {
  */
 export class UpdateWriter {
   private pending: LoggedUpdate[] = [];
+  private inFlight: LoggedUpdate[] = [];
   private writing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
@@ -41,8 +42,6 @@ export class UpdateWriter {
   get healthy(): boolean {
     return this.failures === 0;
   }
-
-  private inFlight: LoggedUpdate[] = [];
 
   enqueue(room: string, data: Uint8Array): void {
     this.pending.push({ room, data });

@@ -7,6 +7,8 @@ import { pipelineWorkspace, roleIn } from '../store/workspaces.ts';
 import type { Connection } from './room.ts';
 import type { Rooms } from './rooms.ts';
 
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /** Authorize: may this user open this room? Resolves to the reason it may not, or null. */
 export async function roomAccess(deps: AppDeps, userId: string, roomName: string): Promise<{ status: 403 | 404; reason: string } | null> {
   const room = parseRoom(roomName);
@@ -45,8 +47,21 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
     const user = c.get('user')!;
     const room = await rooms.acquire(c.req.param('room')!);
     let connection: Connection | null = null;
+    // A client that vanishes mid-handshake never opens or closes: let go of the room so it can unload.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      rooms.release(room);
+    };
+    const handshakeTimeout = setTimeout(release, HANDSHAKE_TIMEOUT_MS);
     return {
       onOpen: (_event, ws) => {
+        clearTimeout(handshakeTimeout);
+        if (released) {
+          ws.close(1013, 'handshake took too long; reconnect');
+          return;
+        }
         connection = socketConnection(ws, user.id);
         room.join(connection);
       },
@@ -59,8 +74,9 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
         room.receive(connection, new Uint8Array(event.data));
       },
       onClose: () => {
+        clearTimeout(handshakeTimeout);
         if (connection) room.leave(connection);
-        rooms.release(room);
+        release();
       }
     };
   });
