@@ -14,11 +14,11 @@ import {
 } from '$shared/board-doc.ts';
 import { addContact, observeContacts, readContacts, type Contact } from '$shared/contacts-doc.ts';
 import type { DealPatch } from '$shared/deal-fields.ts';
-
-export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected';
+import { combinedStatus, type ConnectionStatus } from './connection-status.ts';
 
 /** What the store needs from a network link (a y-websocket provider), so tests can run it on a plain doc. */
 export interface DocLink {
+  /** Calls `listener` with the current status at once and again after every change. */
   onStatus(listener: (status: ConnectionStatus) => void): void;
   onSynced(listener: (synced: boolean) => void): void;
   destroy(): void;
@@ -35,6 +35,8 @@ export class BoardStore {
   contacts = $state.raw<Map<string, Contact>>(new Map());
   status = $state<ConnectionStatus>('connecting');
   synced = $state(false);
+  /** The currency most deals use: column sums are shown in it (see summarizeColumn). */
+  readonly mainCurrency = $derived(mostUsedCurrency([...this.columns.values()].flat()));
   /** Local origin of every write, for per-user undo later on. */
   readonly origin = Symbol('local user');
   private readonly cleanups: Array<() => void> = [];
@@ -57,7 +59,7 @@ export class BoardStore {
     links.forEach((link, index) => {
       link.onStatus((status) => {
         statuses[index] = status;
-        this.status = statuses.every((s) => s === 'connected') ? 'connected' : statuses.includes('disconnected') ? 'disconnected' : 'connecting';
+        this.status = combinedStatus(statuses);
       });
       link.onSynced((synced) => {
         syncedFlags[index] = synced;
@@ -65,10 +67,6 @@ export class BoardStore {
       });
       this.cleanups.push(() => link.destroy());
     });
-  }
-
-  get allDeals(): Deal[] {
-    return [...this.columns.values()].flat();
   }
 
   deal(id: string): Deal | undefined {
@@ -112,4 +110,12 @@ export class BoardStore {
   private refreshContacts(): void {
     this.contacts = new Map(readContacts(this.contactsDoc).map((contact) => [contact.id, contact]));
   }
+}
+
+function mostUsedCurrency(deals: readonly Deal[]): string {
+  const counts = new Map<string, number>();
+  for (const deal of deals) counts.set(deal.currency, (counts.get(deal.currency) ?? 0) + 1);
+  let most = 'USD';
+  for (const [currency, count] of counts) if (count > (counts.get(most) ?? 0)) most = currency;
+  return most;
 }

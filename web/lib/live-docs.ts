@@ -1,16 +1,35 @@
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import type { DocLink } from './board-store.svelte.ts';
+import { nextStatus, type ConnectionStatus, type SocketEvent } from './connection-status.ts';
+
+/** The sync endpoint of the server that served this page. */
+export function syncUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}
+
+const socketEvents: Record<ConnectionStatus, SocketEvent> = { connecting: 'attempt', connected: 'open', disconnected: 'close' };
 
 /** Open a doc on the sync endpoint; the session cookie authenticates the socket. */
 export function openLiveDoc(room: string): { doc: Y.Doc; link: DocLink } {
   const doc = new Y.Doc();
-  const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-  const provider = new WebsocketProvider(base, room, doc);
+  const provider = new WebsocketProvider(syncUrl(), room, doc);
+  let status: ConnectionStatus = 'connecting';
+  const statusListeners: Array<(status: ConnectionStatus) => void> = [];
+  const report = (event: SocketEvent) => {
+    status = nextStatus(status, event);
+    for (const listener of statusListeners) listener(status);
+  };
+  provider.on('status', ({ status: reported }) => report(socketEvents[reported]));
+  // A refused socket never opened, so y-websocket emits no 'disconnected' for it: only this event.
+  provider.on('connection-close', () => report('close'));
   return {
     doc,
     link: {
-      onStatus: (listener) => provider.on('status', ({ status }: { status: 'connecting' | 'connected' | 'disconnected' }) => listener(status)),
+      onStatus: (listener) => {
+        statusListeners.push(listener);
+        listener(status);
+      },
       onSynced: (listener) => provider.on('sync', (synced: boolean) => listener(synced)),
       destroy: () => {
         provider.destroy();
