@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import * as Y from 'yjs';
+import { addDeal, initBoard, readDeal, readStages } from '$shared/board-doc.ts';
+import { readContacts } from '$shared/contacts-doc.ts';
+import { BoardStore } from '../board-store.svelte.ts';
+import DealPanel from './DealPanel.svelte';
+
+function storeWithDeal() {
+  const doc = new Y.Doc();
+  initBoard(doc, { pipelineId: 'p', workspaceId: 'w', name: 'Sales', stages: [{ name: 'Lead in', probability: 10, outcome: 'open' }] });
+  const dealId = addDeal(doc, readStages(doc)[0].id, { title: 'Bravo', value: 3000 });
+  const contactsDoc = new Y.Doc();
+  return { doc, contactsDoc, dealId, store: new BoardStore(doc, contactsDoc) };
+}
+
+describe('DealPanel', () => {
+  it('shows why a negative value is refused and leaves the doc unchanged', async () => {
+    const { doc, dealId, store } = storeWithDeal();
+    render(DealPanel, { store, dealId, onclose: () => {} });
+    const value = screen.getByLabelText('Value');
+    await fireEvent.change(value, { target: { value: '-50' } });
+    expect(screen.getByRole('alert').textContent).toBe('cannot be negative');
+    expect(readDeal(doc, dealId)?.value).toBe(3000);
+    await fireEvent.change(value, { target: { value: '4500' } });
+    expect(readDeal(doc, dealId)?.value).toBe(4500);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('refuses a value that is not a number, writing nothing', async () => {
+    const { doc, dealId, store } = storeWithDeal();
+    render(DealPanel, { store, dealId, onclose: () => {} });
+    await fireEvent.change(screen.getByLabelText('Value'), { target: { value: '' } });
+    expect(screen.getByRole('alert').textContent).toMatch(/enter an amount/);
+    expect(readDeal(doc, dealId)?.value).toBe(3000);
+  });
+
+  it('edits title and tags of the deal', async () => {
+    const { doc, dealId, store } = storeWithDeal();
+    render(DealPanel, { store, dealId, onclose: () => {} });
+    await fireEvent.change(screen.getByLabelText('Title'), { target: { value: 'Bravo renewal' } });
+    await fireEvent.change(screen.getByLabelText(/Tags/), { target: { value: 'renewal, q4' } });
+    expect(readDeal(doc, dealId)).toMatchObject({ title: 'Bravo renewal', tags: ['q4', 'renewal'] });
+  });
+
+  it('creates a contact by name and links it to the deal', async () => {
+    const { doc, contactsDoc, dealId, store } = storeWithDeal();
+    render(DealPanel, { store, dealId, onclose: () => {} });
+    await fireEvent.change(screen.getByLabelText('Contact'), { target: { value: '__new' } });
+    await fireEvent.input(screen.getByLabelText('New contact name'), { target: { value: 'Nina Sharp' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add' }));
+    const [contact] = readContacts(contactsDoc);
+    expect(contact.name).toBe('Nina Sharp');
+    expect(readDeal(doc, dealId)?.contactId).toBe(contact.id);
+    expect((screen.getByLabelText('Contact') as HTMLSelectElement).value).toBe(contact.id);
+  });
+
+  it('closes with Escape', async () => {
+    const { dealId, store } = storeWithDeal();
+    let closed = 0;
+    render(DealPanel, { store, dealId, onclose: () => closed++ });
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    expect(closed).toBe(1);
+  });
+});
