@@ -61,7 +61,13 @@ describe('two reps on one live board, in Chromium', () => {
     await ann.getByRole('button', { name: 'Create invite link' }).click();
     const inviteUrl = await ann.locator('[data-invite-url]').first().getAttribute('data-invite-url');
     expect(inviteUrl).toMatch(/\/invite\//);
+    await ann.getByLabel('E-mail address to invite').fill('carol@example.com');
+    await ann.getByRole('button', { name: 'Invite by e-mail' }).click();
+    const carolsInvite = ann.locator('li[data-invite-url]', { hasText: 'carol@example.com' });
+    await carolsInvite.waitFor();
     await ann.screenshot({ path: join(ARTIFACTS, 'settings-invite.png') });
+    await carolsInvite.getByRole('button', { name: 'Revoke' }).click();
+    await carolsInvite.waitFor({ state: 'detached' });
     await ann.goto(boardUrl);
     await ann.locator('[data-deal-id]').first().waitFor();
 
