@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppDeps, AppEnv } from '../app-env.ts';
 import { isApiToken, validateApiToken } from './api-tokens.ts';
-import { SESSION_LIFETIME_MS, validateSessionToken, type Session } from './sessions.ts';
+import { validateSessionToken, type Session } from './sessions.ts';
 
 export const SESSION_COOKIE = 'lanes_session';
 
@@ -97,5 +97,3 @@ export const sameOriginForCookies: MiddlewareHandler<AppEnv> = async (c, next) =
   if (originHost !== host) return c.json({ error: 'forbidden', reason: 'cross-site request refused' }, 403);
   return next();
 };
-
-export { SESSION_LIFETIME_MS };

@@ -56,7 +56,3 @@ export async function validateSessionToken(
 export async function invalidateSession(db: Sql, sessionId: string): Promise<void> {
   await db.query('DELETE FROM sessions WHERE id = $1', [sessionId]);
 }
-
-export async function invalidateUserSessions(db: Sql, userId: string): Promise<void> {
-  await db.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
-}

@@ -39,10 +39,6 @@ export class UpdateWriter {
     return this.pending.length + this.inFlight.length;
   }
 
-  get healthy(): boolean {
-    return this.failures === 0;
-  }
-
   enqueue(room: string, data: Uint8Array): void {
     this.pending.push({ room, data });
     this.schedule(this.batchDelayMs);
