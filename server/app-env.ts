@@ -15,5 +15,15 @@ export type AppEnv = {
   Variables: {
     user: SessionUser | null;
     credential: Credential | null;
+    /** Set by the sync route's authorization: the caller may read this room but not change it. */
+    readOnly: boolean;
   };
 };
+
+/** What REST routes may ask of the live sync layer after they change who may see what. */
+export interface LiveAccess {
+  /** Re-check live sockets of one user (or of every user, when omitted) in one room (or in all rooms). */
+  recheck(which: { userId?: string; room?: string }): Promise<number>;
+  /** Close the sockets of a signed-out session, or of every session of a user. */
+  signOut(which: { userId: string; sessionId?: string }): number;
+}

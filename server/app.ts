@@ -1,17 +1,20 @@
 import { Hono } from 'hono';
 import { createNodeWebSocket } from '@hono/node-ws';
-import type { AppDeps, AppEnv } from './app-env.ts';
+import type { AppDeps, AppEnv, LiveAccess } from './app-env.ts';
 import { authRoutes } from './api/auth-routes.ts';
 import { workspaceRoutes } from './api/workspace-routes.ts';
 import { authenticate, sameOriginForCookies } from './auth/middleware.ts';
 import { Rooms, type RoomsOptions } from './sync/rooms.ts';
-import { socketRoute } from './sync/socket-route.ts';
+import { socketRoute, type SocketLimits } from './sync/socket-route.ts';
 import { staticUi } from './static-ui.ts';
 
 export interface AppOptions extends AppDeps {
   /** Folder of the built UI (build/); without it only /api and /ws are served. */
   uiDir?: string;
   rooms?: RoomsOptions;
+  sockets?: SocketLimits;
+  /** Behind a reverse proxy: trust X-Forwarded-For for the client address (login throttling). */
+  trustProxy?: boolean;
 }
 
 /** The whole server as one Hono app: /api (REST), /ws (sync) and the built UI, on one port. */
@@ -20,6 +23,13 @@ export function createApp(options: AppOptions) {
   const app = new Hono<AppEnv>();
   const rooms = new Rooms(deps.db, deps.log, options.rooms);
   const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
+  const socket = socketRoute(deps, rooms, upgradeWebSocket, options.sockets);
+  socket.limitFrames(wss);
+  const live: LiveAccess = {
+    recheck: ({ userId, room }) =>
+      socket.recheck((target, connection) => (!userId || connection.userId === userId) && (!room || target.name === room)),
+    signOut: (which) => socket.signOut(which)
+  };
 
   app.onError((error, c) => {
     deps.log.error('request failed', { method: c.req.method, path: c.req.path, error: error.message });
@@ -28,12 +38,11 @@ export function createApp(options: AppOptions) {
 
   app.use('/api/*', authenticate(deps), sameOriginForCookies);
   app.use('/ws/*', authenticate(deps), sameOriginForCookies);
-  app.route('/api', authRoutes(deps));
-  app.route('/api', workspaceRoutes(deps));
+  app.route('/api', authRoutes(deps, live, { trustProxy: options.trustProxy }));
+  app.route('/api', workspaceRoutes(deps, live));
   app.all('/api/*', (c) => c.json({ error: 'not_found', reason: `no route ${c.req.method} ${c.req.path}` }, 404));
-  const socket = socketRoute(deps, rooms, upgradeWebSocket);
   app.get('/ws/:room', socket.authorize, socket.upgrade);
   if (options.uiDir) app.route('/', staticUi(options.uiDir));
 
-  return { app, rooms, injectWebSocket, wss };
+  return { app, rooms, injectWebSocket, wss, live };
 }

@@ -13,6 +13,18 @@ const dataDir = resolve(process.env.DATA_DIR ?? 'data');
 const uiDir = resolve(process.env.UI_DIR ?? 'build');
 const log = consoleLog;
 
+/** A positive whole number from the environment, or the default; anything else stops the server with a clear error. */
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    log.error(`${name} must be a positive whole number`, { value: raw });
+    process.exit(2);
+  }
+  return value;
+}
+
 const db = await openDb({ databaseUrl: process.env.DATABASE_URL, dataDir });
 const applied = await migrate(db);
 log.info('database ready', { kind: db.kind, where: db.kind === 'pglite' ? dataDir : 'DATABASE_URL', migrationsApplied: applied });
@@ -23,7 +35,9 @@ const { app, rooms, injectWebSocket } = createApp({
   log,
   clock: Date.now,
   uiDir,
-  rooms: { unloadAfterMs: Number(process.env.ROOM_UNLOAD_MS ?? 5_000) }
+  rooms: { unloadAfterMs: envInt('ROOM_UNLOAD_MS', 5_000), maxDocBytes: envInt('MAX_DOC_BYTES', 50 * 1024 * 1024) },
+  sockets: { maxMessageBytes: envInt('MAX_MESSAGE_BYTES', 1024 * 1024), maxSendBufferBytes: envInt('MAX_SEND_BUFFER_BYTES', 8 * 1024 * 1024) },
+  trustProxy: ['1', 'true', 'yes'].includes((process.env.TRUST_PROXY ?? '').toLowerCase())
 });
 const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
   log.info('Lanes is running', { url: `http://localhost:${info.port}` });

@@ -19,11 +19,45 @@ export const loginSchema = z
 
 export const tokenRequestSchema = z.object({ name: z.string().trim().min(1, 'name the token').max(80) }).strict();
 
+/**
+ * Workspace roles. Admins manage members and pipelines; sales, marketing and support edit the boards their role
+ * may open; viewers see everything they may open, live, and change nothing.
+ */
+export const ROLES = ['admin', 'sales', 'marketing', 'support', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+const roleSchema = z.enum(ROLES, { error: `one of ${ROLES.join(', ')}` });
+
+/** May this role change docs (boards, contacts)? */
+export function canEdit(role: Role): boolean {
+  return role !== 'viewer';
+}
+
+/** May this role open a pipeline limited to `allowedRoles` (null: every role)? Admins always may. */
+export function pipelineAllows(allowedRoles: readonly Role[] | null, role: Role): boolean {
+  return role === 'admin' || allowedRoles === null || allowedRoles.includes(role);
+}
+
+export const INVITE_MAX_DAYS = 30;
+
 export const inviteRequestSchema = z
-  .object({ email: z.email('not an e-mail address').max(254).optional() })
+  .object({
+    email: z.email('not an e-mail address').max(254).optional(),
+    role: roleSchema.optional(),
+    expiresInDays: z.number().int('whole days').min(1, 'at least 1 day').max(INVITE_MAX_DAYS, `at most ${INVITE_MAX_DAYS} days`).optional()
+  })
   .strict();
 
-export type Role = 'admin' | 'member';
+export const memberUpdateSchema = z.object({ role: roleSchema }).strict();
+
+export const pipelineAccessSchema = z
+  .object({
+    allowedRoles: z
+      .array(roleSchema)
+      .max(ROLES.length, `at most ${ROLES.length} roles`)
+      .nullable()
+      .refine((roles) => roles === null || new Set(roles).size === roles.length, 'each role once')
+  })
+  .strict();
 
 export interface UserView {
   id: string;
@@ -48,6 +82,10 @@ export interface PipelineView {
   name: string;
   room: string;
   workspaceId: string;
+  /** The roles (besides admin) that may open it; null: every member. */
+  allowedRoles: Role[] | null;
+  /** May the caller change this board? False for viewers. */
+  canEdit: boolean;
 }
 
 export interface MemberView extends UserView {
@@ -57,6 +95,7 @@ export interface MemberView extends UserView {
 export interface InviteView {
   id: string;
   email: string | null;
+  role: Role;
   url: string;
   token: string;
   expiresAt: string;
@@ -68,6 +107,7 @@ export interface InvitePreview {
   workspaceName: string;
   invitedBy: string;
   email: string | null;
+  role: Role;
   expiresAt: string;
 }
 

@@ -1,22 +1,45 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { loginSchema, signupSchema, tokenRequestSchema } from '../../shared/api.ts';
 import { newId } from '../../shared/ids.ts';
-import type { AppDeps, AppEnv } from '../app-env.ts';
+import type { AppDeps, AppEnv, LiveAccess } from '../app-env.ts';
 import { createApiToken } from '../auth/api-tokens.ts';
 import { clearSessionCookie, requireUser, SESSION_COOKIE, setSessionCookie } from '../auth/middleware.ts';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../auth/passwords.ts';
-import { createSession, invalidateSession } from '../auth/sessions.ts';
+import { createSession, invalidateSession, invalidateUserSessions } from '../auth/sessions.ts';
+import { Throttle } from '../auth/throttle.ts';
 import { hashToken } from '../auth/tokens.ts';
-import { findUserByEmail, insertUser } from '../store/accounts.ts';
+import { findUserByEmail, insertUser, normalizeEmail } from '../store/accounts.ts';
 import { findInvite, inviteProblem, markInviteAccepted, openInvitesForEmail } from '../store/invites.ts';
 import { addMember, createWorkspaceWithSample, workspacesOf } from '../store/workspaces.ts';
 import { readBody } from './validate.ts';
 
+export interface AuthOptions {
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (TRUST_PROXY=1). */
+  trustProxy?: boolean;
+}
+
+/** The caller's address for throttling: the socket's peer, or the proxy's X-Forwarded-For when trusted. */
+function clientAddress(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** /api/auth/* and /api/me, /api/tokens: accounts and sessions. */
-export function authRoutes(deps: AppDeps) {
+export function authRoutes(deps: AppDeps, live: LiveAccess, options: AuthOptions = {}) {
   const { db, clock } = deps;
   const routes = new Hono<AppEnv>();
+  // Guessing one account's password is slowed after 5 misses; one address trying many accounts after 20.
+  const accountThrottle = new Throttle(clock, { freeAttempts: 5 });
+  const addressThrottle = new Throttle(clock, { freeAttempts: 20 });
 
   routes.post('/auth/signup', async (c) => {
     const body = await readBody(c, signupSchema);
@@ -38,7 +61,7 @@ export function authRoutes(deps: AppDeps) {
       await createWorkspaceWithSample(tx, { id: userId, name: name.trim() }, now);
       const invites = [...(await openInvitesForEmail(tx, email, now)), ...(invite ? [invite] : [])];
       for (const open of invites) {
-        await addMember(tx, open.workspace_id, userId, 'member', now);
+        await addMember(tx, open.workspace_id, userId, open.role, now);
         if (open.email) await markInviteAccepted(tx, open.id, userId, now);
       }
       return createSession(tx, userId, now);
@@ -51,9 +74,22 @@ export function authRoutes(deps: AppDeps) {
     const body = await readBody(c, loginSchema);
     if (!body.ok) return body.response;
     const { email, password } = body.value;
+    const accountKey = normalizeEmail(email);
+    const addressKey = clientAddress(c, options.trustProxy ?? false);
+    const wait = Math.max(accountThrottle.waitFor(accountKey), addressThrottle.waitFor(addressKey));
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      c.header('Retry-After', String(seconds));
+      return c.json({ error: 'too_many_attempts', reason: `too many failed sign-ins; try again in ${seconds} s` }, 429);
+    }
     const user = await findUserByEmail(db, email);
     const valid = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDecoy(password);
-    if (!user || !valid) return c.json({ error: 'unauthorized', reason: 'wrong e-mail or password' }, 401);
+    if (!user || !valid) {
+      accountThrottle.fail(accountKey);
+      addressThrottle.fail(addressKey);
+      return c.json({ error: 'unauthorized', reason: 'wrong e-mail or password' }, 401);
+    }
+    accountThrottle.succeed(accountKey);
     const now = clock();
     const { token, session } = await createSession(db, user.id, now);
     setSessionCookie(c, token, session, now);
@@ -63,11 +99,24 @@ export function authRoutes(deps: AppDeps) {
   routes.post('/auth/logout', async (c) => {
     const credential = c.get('credential');
     const token = getCookie(c, SESSION_COOKIE);
-    if (credential?.kind === 'cookie') await invalidateSession(db, credential.session.id);
-    else if (token) await invalidateSession(db, hashToken(token));
-    else if (credential?.kind === 'bearer' && credential.sessionId) await invalidateSession(db, credential.sessionId);
+    const sessionId =
+      credential?.kind === 'cookie' ? credential.session.id : token ? hashToken(token) : credential?.kind === 'bearer' ? credential.sessionId : null;
+    if (sessionId) {
+      await invalidateSession(db, sessionId);
+      const user = c.get('user');
+      if (user) live.signOut({ userId: user.id, sessionId });
+    }
     clearSessionCookie(c);
     return c.body(null, 204);
+  });
+
+  /** Every session of this user ends, on every device, and their live sockets close. */
+  routes.post('/auth/logout-everywhere', requireUser, async (c) => {
+    const user = c.get('user')!;
+    const ended = await invalidateUserSessions(db, user.id);
+    const socketsClosed = live.signOut({ userId: user.id });
+    clearSessionCookie(c);
+    return c.json({ sessionsEnded: ended, socketsClosed });
   });
 
   routes.get('/me', requireUser, async (c) => {

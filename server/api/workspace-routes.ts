@@ -1,13 +1,14 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { inviteRequestSchema, type InvitePreview, type InviteView } from '../../shared/api.ts';
-import type { AppDeps, AppEnv } from '../app-env.ts';
+import { inviteRequestSchema, memberUpdateSchema, pipelineAccessSchema, type InvitePreview, type InviteView } from '../../shared/api.ts';
+import { boardRoom } from '../../shared/rooms.ts';
+import type { AppDeps, AppEnv, LiveAccess } from '../app-env.ts';
 import { requireUser } from '../auth/middleware.ts';
 import { createInvite, findInvite, inviteProblem, markInviteAccepted, pendingInvites, revokeInvite, type InviteRow } from '../store/invites.ts';
-import { addMember, membersOf, pipelinesOf, roleIn } from '../store/workspaces.ts';
+import { addMember, changeMembership, membersOf, pipelinesOf, roleIn, setPipelineAccess } from '../store/workspaces.ts';
 import { readBody } from './validate.ts';
 
 /** /api/pipelines, /api/workspaces/:id/* and /api/invites/:token: who works where, and joining a team. */
-export function workspaceRoutes(deps: AppDeps) {
+export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
   const { db, clock } = deps;
   const routes = new Hono<AppEnv>();
 
@@ -15,6 +16,7 @@ export function workspaceRoutes(deps: AppDeps) {
   const inviteView = (requestUrl: string, row: InviteRow & { created_by_name: string }): InviteView => ({
     id: row.id,
     email: row.email,
+    role: row.role,
     token: row.token,
     url: inviteUrl(requestUrl, row.token),
     expiresAt: new Date(row.expires_at).toISOString(),
@@ -44,8 +46,49 @@ export function workspaceRoutes(deps: AppDeps) {
     const body = await readBody(c, inviteRequestSchema);
     if (!body.ok) return body.response;
     const user = c.get('user')!;
-    const row = await createInvite(db, { workspaceId: c.req.param('workspaceId'), email: body.value.email ?? null, createdBy: user.id }, clock());
+    const { email, role, expiresInDays } = body.value;
+    const row = await createInvite(
+      db,
+      { workspaceId: c.req.param('workspaceId'), email: email ?? null, createdBy: user.id, role, lifetimeMs: expiresInDays ? expiresInDays * 86_400_000 : undefined },
+      clock()
+    );
     return c.json(inviteView(c.req.url, { ...row, created_by_name: user.name }), 201);
+  });
+
+  /** Change a member's role: their open boards become read-only or writable, or close if they lost access. */
+  routes.patch('/workspaces/:workspaceId/members/:userId', requireUser, member('admin'), async (c) => {
+    const body = await readBody(c, memberUpdateSchema);
+    if (!body.ok) return body.response;
+    const { workspaceId, userId } = c.req.param();
+    const result = await db.transaction((tx) => changeMembership(tx, workspaceId, userId, body.value.role));
+    if (!result.ok) return c.json({ error: result.status === 404 ? 'not_found' : 'conflict', reason: result.reason }, result.status);
+    await live.recheck({ userId });
+    return c.json((await membersOf(db, workspaceId)).find((row) => row.id === userId));
+  });
+
+  /** Remove a member (admins), or leave a workspace (anyone, themselves): their live sockets close at once. */
+  routes.delete('/workspaces/:workspaceId/members/:userId', requireUser, async (c) => {
+    const { workspaceId, userId } = c.req.param();
+    const self = userId === c.get('user')!.id;
+    const role = await roleIn(db, workspaceId, c.get('user')!.id);
+    if (!role) return c.json({ error: 'not_found', reason: 'no such workspace' }, 404);
+    if (!self && role !== 'admin') return c.json({ error: 'forbidden', reason: 'only workspace admins can do this' }, 403);
+    const result = await db.transaction((tx) => changeMembership(tx, workspaceId, userId, null));
+    if (!result.ok) return c.json({ error: result.status === 404 ? 'not_found' : 'conflict', reason: result.reason }, result.status);
+    await live.recheck({ userId });
+    return c.body(null, 204);
+  });
+
+  /** Limit a pipeline to some roles (admins always keep access); members who lose access are disconnected. */
+  routes.patch('/workspaces/:workspaceId/pipelines/:pipelineId', requireUser, member('admin'), async (c) => {
+    const body = await readBody(c, pipelineAccessSchema);
+    if (!body.ok) return body.response;
+    const { workspaceId, pipelineId } = c.req.param();
+    if (!(await setPipelineAccess(db, workspaceId, pipelineId, body.value.allowedRoles))) {
+      return c.json({ error: 'not_found', reason: 'no such pipeline in this workspace' }, 404);
+    }
+    await live.recheck({ room: boardRoom(pipelineId) });
+    return c.json((await pipelinesOf(db, c.get('user')!.id)).find((row) => row.id === pipelineId));
   });
 
   routes.delete('/workspaces/:workspaceId/invites/:inviteId', requireUser, member('admin'), async (c) => {
@@ -62,6 +105,7 @@ export function workspaceRoutes(deps: AppDeps) {
       workspaceName: invite.workspace_name,
       invitedBy: invite.created_by_name,
       email: invite.email,
+      role: invite.role,
       expiresAt: new Date(invite.expires_at).toISOString()
     };
     return c.json(preview);
@@ -77,7 +121,7 @@ export function workspaceRoutes(deps: AppDeps) {
       return c.json({ error: 'forbidden', reason: `this invite is for ${invite.email}; sign in with that address` }, 403);
     }
     await db.transaction(async (tx) => {
-      await addMember(tx, invite.workspace_id, user.id, 'member', now);
+      await addMember(tx, invite.workspace_id, user.id, invite.role, now);
       if (invite.email) await markInviteAccepted(tx, invite.id, user.id, now);
     });
     return c.json({ workspaceId: invite.workspace_id });

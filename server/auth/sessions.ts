@@ -56,3 +56,9 @@ export async function validateSessionToken(
 export async function invalidateSession(db: Sql, sessionId: string): Promise<void> {
   await db.query('DELETE FROM sessions WHERE id = $1', [sessionId]);
 }
+
+/** Log out everywhere: every session of the user ends. Returns how many there were. */
+export async function invalidateUserSessions(db: Sql, userId: string): Promise<number> {
+  const rows = await db.query('DELETE FROM sessions WHERE user_id = $1 RETURNING id', [userId]);
+  return rows.length;
+}

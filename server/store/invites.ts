@@ -1,4 +1,5 @@
 import { newId } from '../../shared/ids.ts';
+import type { Role } from '../../shared/api.ts';
 import type { Sql } from './db.ts';
 import { normalizeEmail } from './accounts.ts';
 import { generateSecretToken } from '../auth/tokens.ts';
@@ -10,6 +11,7 @@ export interface InviteRow {
   workspace_id: string;
   token: string;
   email: string | null;
+  role: Role;
   created_by: string;
   created_at: number;
   expires_at: number;
@@ -18,24 +20,30 @@ export interface InviteRow {
 }
 
 /**
- * Invite links are shown again to admins (to copy), so the token is kept as is; it expires after a week, can be
- * revoked, and only joins the workspace as a member. An invite with an e-mail address works for that address only.
+ * Invite links are shown again to admins (to copy), so the token is kept as is; it expires (after a week unless the
+ * admin chose otherwise), can be revoked, and joins the workspace with the role the admin picked. An invite with an
+ * e-mail address works for that address only.
  */
-export async function createInvite(db: Sql, input: { workspaceId: string; email: string | null; createdBy: string }, now: number): Promise<InviteRow> {
+export async function createInvite(
+  db: Sql,
+  input: { workspaceId: string; email: string | null; createdBy: string; role?: Role; lifetimeMs?: number },
+  now: number
+): Promise<InviteRow> {
   const row: InviteRow = {
     id: newId(),
     workspace_id: input.workspaceId,
     token: generateSecretToken(),
     email: input.email ? normalizeEmail(input.email) : null,
+    role: input.role ?? 'sales',
     created_by: input.createdBy,
     created_at: now,
-    expires_at: now + INVITE_LIFETIME_MS,
+    expires_at: now + (input.lifetimeMs ?? INVITE_LIFETIME_MS),
     accepted_at: null,
     revoked_at: null
   };
   await db.query(
-    'INSERT INTO invites (id, workspace_id, token, email, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [row.id, row.workspace_id, row.token, row.email, row.created_by, row.created_at, row.expires_at]
+    'INSERT INTO invites (id, workspace_id, token, email, role, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+    [row.id, row.workspace_id, row.token, row.email, row.role, row.created_by, row.created_at, row.expires_at]
   );
   return row;
 }

@@ -72,6 +72,15 @@ export const migrations: Array<{ id: number; name: string; sql: string }> = [
         updated_at bigint NOT NULL
       );
     `
+  },
+  {
+    id: 2,
+    name: 'roles: admin, sales, marketing, support, viewer; pipelines limited to roles; invites carry a role',
+    sql: `
+      UPDATE memberships SET role = 'sales' WHERE role = 'member';
+      ALTER TABLE pipelines ADD COLUMN allowed_roles text;
+      ALTER TABLE invites ADD COLUMN role text NOT NULL DEFAULT 'sales'
+    `
   }
 ];
 

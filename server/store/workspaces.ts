@@ -1,7 +1,7 @@
 import { newId } from '../../shared/ids.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
 import { buildSamplePipeline } from '../../shared/sample-pipeline.ts';
-import type { MemberView, PipelineView, Role, WorkspaceView } from '../../shared/api.ts';
+import { canEdit, pipelineAllows, ROLES, type MemberView, type PipelineView, type Role, type WorkspaceView } from '../../shared/api.ts';
 import * as Y from 'yjs';
 import type { Sql } from './db.ts';
 import { writeSnapshot } from './update-log.ts';
@@ -19,6 +19,7 @@ export async function createWorkspaceWithSample(db: Sql, owner: { id: string; na
   return { workspaceId, pipelineId };
 }
 
+/** Join a workspace; someone already in it keeps their role (an invite never demotes or promotes). */
 export async function addMember(db: Sql, workspaceId: string, userId: string, role: Role, now: number): Promise<void> {
   await db.query(
     'INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (workspace_id, user_id) DO NOTHING',
@@ -39,18 +40,47 @@ export async function workspacesOf(db: Sql, userId: string): Promise<WorkspaceVi
   return rows.map((row) => ({ ...row, contactsRoom: contactsRoom(row.id) }));
 }
 
+/** allowed_roles holds a JSON array of roles, or NULL for "every member". */
+function parseAllowedRoles(text: string | null): Role[] | null {
+  if (text === null) return null;
+  const parsed: unknown = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed.filter((role): role is Role => (ROLES as readonly string[]).includes(role)) : null;
+}
+
+/** The pipelines this user may open: those of their workspaces that are not limited to other roles. */
 export async function pipelinesOf(db: Sql, userId: string): Promise<PipelineView[]> {
-  const rows = await db.query<{ id: string; name: string; workspace_id: string }>(
-    `SELECT p.id, p.name, p.workspace_id FROM pipelines p JOIN memberships m ON m.workspace_id = p.workspace_id
+  const rows = await db.query<{ id: string; name: string; workspace_id: string; allowed_roles: string | null; role: Role }>(
+    `SELECT p.id, p.name, p.workspace_id, p.allowed_roles, m.role FROM pipelines p JOIN memberships m ON m.workspace_id = p.workspace_id
      WHERE m.user_id = $1 ORDER BY m.created_at, p.created_at, p.id`,
     [userId]
   );
-  return rows.map((row) => ({ id: row.id, name: row.name, workspaceId: row.workspace_id, room: boardRoom(row.id) }));
+  return rows
+    .map((row) => ({ row, allowedRoles: parseAllowedRoles(row.allowed_roles) }))
+    .filter(({ row, allowedRoles }) => pipelineAllows(allowedRoles, row.role))
+    .map(({ row, allowedRoles }) => ({
+      id: row.id,
+      name: row.name,
+      workspaceId: row.workspace_id,
+      room: boardRoom(row.id),
+      allowedRoles,
+      canEdit: canEdit(row.role)
+    }));
 }
 
 export async function pipelineWorkspace(db: Sql, pipelineId: string): Promise<string | null> {
-  const rows = await db.query<{ workspace_id: string }>('SELECT workspace_id FROM pipelines WHERE id = $1', [pipelineId]);
-  return rows[0]?.workspace_id ?? null;
+  return (await pipelineAccess(db, pipelineId))?.workspaceId ?? null;
+}
+
+export async function pipelineAccess(db: Sql, pipelineId: string): Promise<{ workspaceId: string; allowedRoles: Role[] | null } | null> {
+  const rows = await db.query<{ workspace_id: string; allowed_roles: string | null }>('SELECT workspace_id, allowed_roles FROM pipelines WHERE id = $1', [pipelineId]);
+  return rows[0] ? { workspaceId: rows[0].workspace_id, allowedRoles: parseAllowedRoles(rows[0].allowed_roles) } : null;
+}
+
+/** Limit a pipeline to some roles (admins always keep access), or open it to everyone with null. */
+export async function setPipelineAccess(db: Sql, workspaceId: string, pipelineId: string, allowedRoles: Role[] | null): Promise<boolean> {
+  const stored = allowedRoles === null ? null : JSON.stringify(allowedRoles.filter((role) => role !== 'admin'));
+  const rows = await db.query('UPDATE pipelines SET allowed_roles = $1 WHERE id = $2 AND workspace_id = $3 RETURNING id', [stored, pipelineId, workspaceId]);
+  return rows.length > 0;
 }
 
 export async function membersOf(db: Sql, workspaceId: string): Promise<MemberView[]> {
@@ -58,4 +88,23 @@ export async function membersOf(db: Sql, workspaceId: string): Promise<MemberVie
     'SELECT u.id, u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 ORDER BY u.name, u.id',
     [workspaceId]
   );
+}
+
+export type MembershipChange = { ok: true } | { ok: false; status: 404 | 409; reason: string };
+
+/**
+ * Change a member's role, or remove them (role null). A workspace always keeps one admin: the change that would
+ * leave none is refused. Runs in the caller's transaction; the row lock serializes two admins demoting each other.
+ */
+export async function changeMembership(tx: Sql, workspaceId: string, userId: string, role: Role | null): Promise<MembershipChange> {
+  const admins = await tx.query<{ user_id: string }>("SELECT user_id FROM memberships WHERE workspace_id = $1 AND role = 'admin' FOR UPDATE", [workspaceId]);
+  const current = await roleIn(tx, workspaceId, userId);
+  if (!current) return { ok: false, status: 404, reason: 'no such member' };
+  const losesAdmin = current === 'admin' && role !== 'admin';
+  if (losesAdmin && admins.length <= 1) {
+    return { ok: false, status: 409, reason: 'a workspace needs at least one admin: make someone else admin first' };
+  }
+  if (role === null) await tx.query('DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2', [workspaceId, userId]);
+  else await tx.query('UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3', [role, workspaceId, userId]);
+  return { ok: true };
 }

@@ -10,8 +10,29 @@ export const MESSAGE_AWARENESS = 1;
 export const MESSAGE_AUTH = 2;
 export const MESSAGE_QUERY_AWARENESS = 3;
 
-export class ProtocolError extends Error {
+/** Close codes the server uses, besides the standard ones (1001 going away, 1003, 1007, 1009). */
+export const CLOSE_READ_ONLY = 4403;
+export const CLOSE_SIGNED_OUT = 4401;
+export const CLOSE_DOC_TOO_LARGE = 4413;
+export const CLOSE_BAD_MESSAGE = 1007;
+
+/** A message the server will not take: the sender is closed with `code`, nobody else is affected. */
+export class Rejection extends Error {
+  override name = 'Rejection';
+  constructor(
+    readonly code: number,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+/** The message is not a valid y-websocket message. */
+export class ProtocolError extends Rejection {
   override name = 'ProtocolError';
+  constructor(message: string) {
+    super(CLOSE_BAD_MESSAGE, message);
+  }
 }
 
 export function encodeSyncStep1(doc: Y.Doc): Uint8Array {
@@ -37,39 +58,79 @@ export function encodeAwareness(awareness: awarenessProtocol.Awareness, clients:
 
 /**
  * Apply one message from a client to the room's doc and awareness, with `origin` as the transaction origin.
- * Returns the reply to send back to that client, or null. Throws ProtocolError on anything malformed.
+ * Every document update is decoded in full before anything is applied, then passed to `admit`, which may throw a
+ * Rejection (read-only connection, doc too large). Returns the reply to send back to that client, or null.
+ * Throws ProtocolError on anything malformed; nothing of a refused message reaches the doc.
  */
 export function readMessage(
   message: Uint8Array,
   target: { doc: Y.Doc; awareness: awarenessProtocol.Awareness },
-  origin: unknown
+  origin: unknown,
+  admit: (update: Uint8Array) => void = () => {}
 ): Uint8Array | null {
   const decoder = decoding.createDecoder(message);
-  const reply = encoding.createEncoder();
+  let type: number;
+  let body: Uint8Array | null = null;
+  let syncType = -1;
   try {
-    const type = decoding.readVarUint(decoder);
-    switch (type) {
-      case MESSAGE_SYNC: {
-        encoding.writeVarUint(reply, MESSAGE_SYNC);
-        let failure: Error | undefined;
-        syncProtocol.readSyncMessage(decoder, reply, target.doc, origin, (error) => (failure = error));
-        if (failure) throw new ProtocolError(`update does not apply: ${failure.message}`);
-        // Only sync step 1 writes a reply (step 2); the others leave the encoder at its type byte.
-        return encoding.length(reply) > 1 ? encoding.toUint8Array(reply) : null;
-      }
-      case MESSAGE_AWARENESS:
-        awarenessProtocol.applyAwarenessUpdate(target.awareness, decoding.readVarUint8Array(decoder), origin);
-        return null;
-      case MESSAGE_QUERY_AWARENESS:
-        return encodeAwareness(target.awareness, [...target.awareness.getStates().keys()]);
-      case MESSAGE_AUTH:
-        // Authentication happens on the HTTP upgrade; the stock client never sends this.
-        return null;
-      default:
-        throw new ProtocolError(`unknown message type ${type}`);
+    type = decoding.readVarUint(decoder);
+    if (type === MESSAGE_SYNC) {
+      syncType = decoding.readVarUint(decoder);
+      body = decoding.readVarUint8Array(decoder);
+    } else if (type === MESSAGE_AWARENESS) {
+      body = decoding.readVarUint8Array(decoder);
     }
   } catch (error) {
-    if (error instanceof ProtocolError) throw error;
-    throw new ProtocolError(`malformed message: ${(error as Error).message}`);
+    throw new ProtocolError(`truncated message: ${(error as Error).message}`);
+  }
+  switch (type) {
+    case MESSAGE_SYNC:
+      return readSync(syncType, body!, target.doc, origin, admit);
+    case MESSAGE_AWARENESS:
+      try {
+        awarenessProtocol.applyAwarenessUpdate(target.awareness, body!, origin);
+      } catch (error) {
+        throw new ProtocolError(`malformed awareness update: ${(error as Error).message}`);
+      }
+      return null;
+    case MESSAGE_QUERY_AWARENESS:
+      return encodeAwareness(target.awareness, [...target.awareness.getStates().keys()]);
+    case MESSAGE_AUTH:
+      // Authentication happens on the HTTP upgrade; the stock client never sends this.
+      return null;
+    default:
+      throw new ProtocolError(`unknown message type ${type}`);
+  }
+}
+
+function readSync(syncType: number, body: Uint8Array, doc: Y.Doc, origin: unknown, admit: (update: Uint8Array) => void): Uint8Array | null {
+  switch (syncType) {
+    case syncProtocol.messageYjsSyncStep1: {
+      const reply = encoding.createEncoder();
+      encoding.writeVarUint(reply, MESSAGE_SYNC);
+      try {
+        syncProtocol.writeSyncStep2(reply, doc, body);
+      } catch (error) {
+        throw new ProtocolError(`malformed state vector: ${(error as Error).message}`);
+      }
+      return encoding.toUint8Array(reply);
+    }
+    case syncProtocol.messageYjsSyncStep2:
+    case syncProtocol.messageYjsUpdate: {
+      try {
+        Y.decodeUpdate(body);
+      } catch (error) {
+        throw new ProtocolError(`update does not decode: ${(error as Error).message}`);
+      }
+      admit(body);
+      try {
+        Y.applyUpdate(doc, body, origin);
+      } catch (error) {
+        throw new ProtocolError(`update does not apply: ${(error as Error).message}`);
+      }
+      return null;
+    }
+    default:
+      throw new ProtocolError(`unknown sync message type ${syncType}`);
   }
 }

@@ -12,16 +12,16 @@ function connection(userId: string) {
   return { conn, sent, closed };
 }
 
-function makeRoom() {
+function makeRoom(maxDocBytes?: number) {
   const stored: Uint8Array[] = [];
   const bad: Error[] = [];
   const room = new Room('board:test', {
     onUpdate: (_room, update) => stored.push(update),
-    onBadMessage: (_room, conn, error) => {
-      bad.push(error);
-      conn.close(1007, 'bad message');
+    onRejected: (target, conn, rejection) => {
+      bad.push(rejection);
+      target.disconnect(conn, rejection.code, rejection.message);
     }
-  });
+  }, maxDocBytes);
   return { room, stored, bad };
 }
 
@@ -58,7 +58,8 @@ describe('room', () => {
     room.join(mallory.conn);
     room.receive(mallory.conn, new Uint8Array([0, 2, 200, 1, 2]));
     expect(bad).toHaveLength(1);
-    expect(mallory.closed).toEqual([[1007, 'bad message']]);
+    expect(mallory.closed).toHaveLength(1);
+    expect(mallory.closed[0][0]).toBe(1007);
     expect(ann.closed).toEqual([]);
     const edit = new Y.Doc();
     edit.getMap('m').set('still', 'works');
@@ -81,5 +82,75 @@ describe('room', () => {
     expect(room.awareness.getStates().has(annDoc.clientID)).toBe(true);
     room.leave(ann.conn);
     expect(room.awareness.getStates().has(annDoc.clientID)).toBe(false);
+  });
+
+  it('refuses every change from a read-only connection: nothing reaches the doc, storage or the others', () => {
+    const { room, stored, bad } = makeRoom();
+    const ann = connection('ann');
+    const viewer = connection('vic');
+    viewer.conn.readOnly = true;
+    room.join(ann.conn);
+    room.join(viewer.conn);
+    const seed = new Y.Doc();
+    seed.getMap('m').set('k', 'by ann');
+    room.receive(ann.conn, encodeDocUpdate(Y.encodeStateAsUpdate(seed)));
+    stored.length = 0;
+    const annSeen = ann.sent.length;
+
+    // The viewer's client syncs on connect: its step 2 changes nothing and is accepted silently.
+    const replica = new Y.Doc();
+    Y.applyUpdate(replica, Y.encodeStateAsUpdate(room.doc));
+    room.receive(viewer.conn, encodeDocUpdate(Y.encodeStateAsUpdate(replica, Y.encodeStateVector(room.doc))));
+    room.receive(viewer.conn, encodeDocUpdate(Y.encodeStateAsUpdate(new Y.Doc())));
+    expect(viewer.closed).toEqual([]);
+
+    // A real change: an edit, and a delete of ann's entry.
+    replica.getMap('m').set('k', 'by the viewer');
+    room.receive(viewer.conn, encodeDocUpdate(Y.encodeStateAsUpdate(replica, Y.encodeStateVector(room.doc))));
+    expect(viewer.closed[0][0]).toBe(4403);
+    expect(bad[0].message).toMatch(/read-only/);
+    expect(room.doc.getMap('m').get('k')).toBe('by ann');
+    expect(stored).toEqual([]);
+    expect(ann.sent.length).toBe(annSeen);
+  });
+
+  it('refuses a delete from a read-only connection too', () => {
+    const { room } = makeRoom();
+    const ann = connection('ann');
+    const viewer = connection('vic');
+    viewer.conn.readOnly = true;
+    room.join(ann.conn);
+    room.join(viewer.conn);
+    const replica = new Y.Doc();
+    replica.getArray<number>('a').push([1, 2, 3]);
+    room.receive(ann.conn, encodeDocUpdate(Y.encodeStateAsUpdate(replica)));
+    const before = Y.encodeStateVector(replica);
+    replica.getArray<number>('a').delete(0, 1);
+    room.receive(viewer.conn, encodeDocUpdate(Y.encodeStateAsUpdate(replica, before)));
+    expect(viewer.closed[0][0]).toBe(4403);
+    expect(room.doc.getArray('a').toArray()).toEqual([1, 2, 3]);
+  });
+
+  it('refuses updates that would grow the doc past its limit, but still lets clients sync', () => {
+    const { room, bad } = makeRoom(4_000);
+    const ann = connection('ann');
+    room.join(ann.conn);
+    const writer = new Y.Doc();
+    const text = writer.getText('t');
+    let accepted = 0;
+    for (let round = 0; round < 20 && !ann.closed.length; round++) {
+      const before = Y.encodeStateVector(writer);
+      text.insert(text.length, 'x'.repeat(500));
+      room.receive(ann.conn, encodeDocUpdate(Y.encodeStateAsUpdate(writer, before)));
+      if (!ann.closed.length) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(3);
+    expect(ann.closed[0][0]).toBe(4413);
+    expect(bad[0].message).toMatch(/document is full/);
+    expect(room.doc.getText('t').length).toBe(accepted * 500);
+    const bob = connection('bob');
+    room.join(bob.conn);
+    room.receive(bob.conn, encodeDocUpdate(Y.encodeStateAsUpdate(room.doc)));
+    expect(bob.closed).toEqual([]);
   });
 });

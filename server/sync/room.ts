@@ -1,14 +1,21 @@
 import * as Y from 'yjs';
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness';
-import { encodeAwareness, encodeDocUpdate, encodeSyncStep1, readMessage } from './protocol.ts';
+import { CLOSE_DOC_TOO_LARGE, CLOSE_READ_ONLY, encodeAwareness, encodeDocUpdate, encodeSyncStep1, ProtocolError, readMessage, Rejection } from './protocol.ts';
 
 /** One client socket as a room sees it: the socket layer adapts a real WebSocket to this. */
 export interface Connection {
   readonly id: string;
   readonly userId: string;
+  /** The session the socket was opened with (null for API tokens): logging that session out closes it. */
+  readonly sessionId?: string | null;
+  /** A viewer's connection: it receives the doc and live updates; any change it sends is refused. */
+  readOnly?: boolean;
   send(message: Uint8Array): void;
   close(code: number, reason: string): void;
 }
+
+/** Default cap on a doc's size: past it, updates that add anything are refused. */
+export const DEFAULT_MAX_DOC_BYTES = 50 * 1024 * 1024;
 
 /** Transaction origin of the updates a room replays from storage: they are already stored. */
 export const LOADED_FROM_STORAGE = Symbol('loaded from storage');
@@ -16,8 +23,8 @@ export const LOADED_FROM_STORAGE = Symbol('loaded from storage');
 export interface RoomHooks {
   /** Every update the room accepts, except those replayed from storage. */
   onUpdate(room: Room, update: Uint8Array): void;
-  /** A connection's message could not be read: the room stays healthy, the sender is closed. */
-  onBadMessage(room: Room, connection: Connection, error: Error): void;
+  /** A connection's message was refused (malformed, read-only, doc full): the room stays healthy, the sender is closed. */
+  onRejected(room: Room, connection: Connection, rejection: Rejection): void;
 }
 
 /** A live doc with its awareness and the connections editing it: the one place a room's state lives. */
@@ -26,10 +33,16 @@ export class Room {
   readonly awareness = new Awareness(this.doc);
   /** Each connection and the awareness client ids it has announced, to clear them when it leaves. */
   private readonly connections = new Map<Connection, Set<number>>();
+  /**
+   * Bytes of every update the doc took in (stored state at load plus each accepted update): a cheap upper bound on
+   * the doc's encoded size, since an update never shrinks when merged. Reset by the next load after compaction.
+   */
+  private receivedBytes = 0;
 
   constructor(
     readonly name: string,
-    private readonly hooks: RoomHooks
+    private readonly hooks: RoomHooks,
+    private readonly maxDocBytes = DEFAULT_MAX_DOC_BYTES
   ) {
     this.awareness.setLocalState(null);
     this.doc.on('update', this.handleUpdate);
@@ -40,11 +53,20 @@ export class Room {
     return this.connections.size;
   }
 
+  get connectionList(): Connection[] {
+    return [...this.connections.keys()];
+  }
+
+  get approximateBytes(): number {
+    return this.receivedBytes;
+  }
+
   /** Replay stored state: snapshot and log rows, in order. */
   load(updates: readonly Uint8Array[]): void {
     this.doc.transact(() => {
       for (const update of updates) Y.applyUpdate(this.doc, update, LOADED_FROM_STORAGE);
     }, LOADED_FROM_STORAGE);
+    this.receivedBytes = updates.reduce((sum, update) => sum + update.length, 0);
   }
 
   join(connection: Connection): void {
@@ -57,11 +79,31 @@ export class Room {
   receive(connection: Connection, message: Uint8Array): void {
     if (!this.connections.has(connection)) return;
     try {
-      const reply = readMessage(message, this, connection);
+      const reply = readMessage(message, this, connection, (update) => this.admit(connection, update));
       if (reply) connection.send(reply);
     } catch (error) {
-      this.hooks.onBadMessage(this, connection, error as Error);
+      const rejection = error instanceof Rejection ? error : new ProtocolError((error as Error).message);
+      this.hooks.onRejected(this, connection, rejection);
     }
+  }
+
+  /** Close one connection from the server side (access revoked, signed out). */
+  disconnect(connection: Connection, code: number, reason: string): void {
+    if (!this.connections.has(connection)) return;
+    this.leave(connection);
+    connection.close(code, reason);
+  }
+
+  /**
+   * May this update reach the doc? Updates that change nothing always may: a viewer's client sends its (empty)
+   * sync step 2 on connect, and a full doc must still let clients sync.
+   */
+  private admit(connection: Connection, update: Uint8Array): void {
+    const overLimit = this.receivedBytes + update.length > this.maxDocBytes;
+    if (!connection.readOnly && !overLimit) return;
+    if (Y.snapshotContainsUpdate(Y.snapshot(this.doc), update)) return;
+    if (connection.readOnly) throw new Rejection(CLOSE_READ_ONLY, 'read-only: viewers cannot change this board');
+    throw new Rejection(CLOSE_DOC_TOO_LARGE, `document is full: it would grow past ${this.maxDocBytes} bytes`);
   }
 
   leave(connection: Connection): void {
@@ -92,6 +134,7 @@ export class Room {
 
   private handleUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === LOADED_FROM_STORAGE) return;
+    this.receivedBytes += update.length;
     this.hooks.onUpdate(this, update);
     this.broadcast(encodeDocUpdate(update), origin);
   };

@@ -12,6 +12,8 @@ export interface RoomsOptions {
   compactAfter?: number;
   /** Keep an empty room in memory this long, so a quick reconnect does not reload it. */
   unloadAfterMs?: number;
+  /** Refuse updates that would grow a doc past this many bytes (MAX_DOC_BYTES). */
+  maxDocBytes?: number;
 }
 
 interface Entry {
@@ -34,6 +36,7 @@ export class Rooms {
   private readonly unloading = new Map<string, Promise<void>>();
   private readonly compactAfter: number;
   private readonly unloadAfterMs: number;
+  private readonly maxDocBytes: number | undefined;
 
   constructor(
     private readonly db: Db,
@@ -42,6 +45,7 @@ export class Rooms {
   ) {
     this.compactAfter = options.compactAfter ?? 500;
     this.unloadAfterMs = options.unloadAfterMs ?? 5_000;
+    this.maxDocBytes = options.maxDocBytes;
     this.writer = new UpdateWriter(db, {
       onStored: (room, count) => this.afterStored(room, count),
       onError: (error, attempt) => this.log.error('update log write failed; keeping updates in memory', { attempt, error: error.message })
@@ -82,6 +86,17 @@ export class Rooms {
     }
   }
 
+  /** Every live connection with its room, e.g. to re-check access after a membership change. */
+  *connections(): Generator<{ room: Room; connection: Connection }> {
+    for (const entry of this.entries.values()) for (const connection of entry.room.connectionList) yield { room: entry.room, connection };
+  }
+
+  get connectionCount(): number {
+    let count = 0;
+    for (const entry of this.entries.values()) count += entry.room.connectionCount;
+    return count;
+  }
+
   /** Store what is pending for every room and close every connection, e.g. on shutdown. */
   async closeAll(code: number, reason: string): Promise<void> {
     for (const entry of this.entries.values()) {
@@ -93,13 +108,23 @@ export class Rooms {
   }
 
   private async load(name: string): Promise<Entry> {
-    const room = new Room(name, {
-      onUpdate: (target, update) => this.writer.enqueue(target.name, update),
-      onBadMessage: (target, connection: Connection, error) => {
-        this.log.warn('closing connection after a bad message', { room: target.name, user: connection.userId, error: error.message });
-        connection.close(1007, 'bad message');
-      }
-    });
+    const room = new Room(
+      name,
+      {
+        onUpdate: (target, update) => this.writer.enqueue(target.name, update),
+        onRejected: (target, connection: Connection, rejection) => {
+          this.log.warn('closing connection: message refused', {
+            room: target.name,
+            user: connection.userId,
+            connection: connection.id,
+            code: rejection.code,
+            reason: rejection.message
+          });
+          target.disconnect(connection, rejection.code, closeReason(rejection.message));
+        }
+      },
+      this.maxDocBytes
+    );
     const { updates, logRows } = await loadRoomUpdates(this.db, name);
     room.load(updates);
     const kind = parseRoom(name)?.kind;
@@ -149,4 +174,11 @@ export class Rooms {
     this.unloading.set(name, done);
     return done;
   }
+}
+
+/** A WebSocket close reason is at most 123 bytes of UTF-8. */
+export function closeReason(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= 123) return text;
+  return new TextDecoder().decode(bytes.slice(0, 120)).replace(/\uFFFD$/, '') + '…';
 }

@@ -1,30 +1,59 @@
 import type { MiddlewareHandler } from 'hono';
 import type { UpgradeWebSocket, WSContext } from 'hono/ws';
+import type { WebSocket } from 'ws';
+import { canEdit, pipelineAllows } from '../../shared/api.ts';
 import { newId } from '../../shared/ids.ts';
 import { parseRoom } from '../../shared/rooms.ts';
 import type { AppDeps, AppEnv } from '../app-env.ts';
-import { pipelineWorkspace, roleIn } from '../store/workspaces.ts';
-import type { Connection } from './room.ts';
+import { pipelineAccess, roleIn } from '../store/workspaces.ts';
+import { CLOSE_READ_ONLY, CLOSE_SIGNED_OUT } from './protocol.ts';
+import type { Connection, Room } from './room.ts';
 import type { Rooms } from './rooms.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_SEND_BUFFER_BYTES = 8 * 1024 * 1024;
 
-/** Authorize: may this user open this room? Resolves to the reason it may not, or null. */
-export async function roomAccess(deps: AppDeps, userId: string, roomName: string): Promise<{ status: 403 | 404; reason: string } | null> {
-  const room = parseRoom(roomName);
-  if (!room) return { status: 404, reason: 'no such room' };
-  const workspaceId = room.kind === 'board' ? await pipelineWorkspace(deps.db, room.pipelineId) : room.workspaceId;
-  if (!workspaceId) return { status: 404, reason: 'no such room' };
-  const role = await roleIn(deps.db, workspaceId, userId);
-  return role ? null : { status: 403, reason: 'this room belongs to a workspace you are not a member of' };
+export interface SocketLimits {
+  /** Larger frames close the socket with 1009 before they are buffered whole (MAX_MESSAGE_BYTES). */
+  maxMessageBytes?: number;
+  /** A client that stops reading is dropped once this much is waiting for it (MAX_SEND_BUFFER_BYTES). */
+  maxSendBufferBytes?: number;
 }
 
-function socketConnection(ws: WSContext, userId: string): Connection {
+export type RoomAccess = { ok: true; readOnly: boolean } | { ok: false; status: 403 | 404; reason: string };
+
+/** Authorize: may this user open this room, and may they change it? */
+export async function roomAccess(deps: AppDeps, userId: string, roomName: string): Promise<RoomAccess> {
+  const room = parseRoom(roomName);
+  if (!room) return { ok: false, status: 404, reason: 'no such room' };
+  const pipeline = room.kind === 'board' ? await pipelineAccess(deps.db, room.pipelineId) : null;
+  const workspaceId = room.kind === 'board' ? pipeline?.workspaceId : room.workspaceId;
+  if (!workspaceId) return { ok: false, status: 404, reason: 'no such room' };
+  const role = await roleIn(deps.db, workspaceId, userId);
+  if (!role) return { ok: false, status: 403, reason: 'this room belongs to a workspace you are not a member of' };
+  if (pipeline && !pipelineAllows(pipeline.allowedRoles, role)) {
+    return { ok: false, status: 403, reason: `this pipeline is limited to other roles than yours (${role})` };
+  }
+  return { ok: true, readOnly: !canEdit(role) };
+}
+
+function socketConnection(ws: WSContext, user: string, sessionId: string | null, readOnly: boolean, onOverflow: () => void, limits: Required<SocketLimits>): Connection {
+  const raw = ws.raw as WebSocket;
   return {
     id: newId(),
-    userId,
+    userId: user,
+    sessionId,
+    readOnly,
     send: (message) => {
-      if (ws.readyState === 1) ws.send(message as Uint8Array<ArrayBuffer>);
+      if (raw.readyState !== 1) return;
+      // A client that stopped reading: its messages pile up in memory. Past the bound, let it go; it resyncs later.
+      if (raw.bufferedAmount + message.length > limits.maxSendBufferBytes) {
+        onOverflow();
+        raw.terminate();
+        return;
+      }
+      raw.send(message);
     },
     close: (code, reason) => ws.close(code, reason)
   };
@@ -32,19 +61,29 @@ function socketConnection(ws: WSContext, userId: string): Connection {
 
 /**
  * GET /ws/<room>: the y-websocket endpoint. Authentication and authorization run on the HTTP upgrade, so a refused
- * client gets 401/403 before any Yjs message; the room is loaded before the socket opens.
+ * client gets 401/403 before any Yjs message; the room is loaded before the socket opens. After that every message
+ * is checked by the room (read-only viewers, malformed frames, doc size).
  */
-export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: UpgradeWebSocket) {
+export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: UpgradeWebSocket, options: SocketLimits = {}) {
+  const limits: Required<SocketLimits> = {
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    maxSendBufferBytes: options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES
+  };
+
   const authorize: MiddlewareHandler<AppEnv> = async (c, next) => {
     const user = c.get('user');
     if (!user) return c.json({ error: 'unauthorized', reason: 'sign in first' }, 401);
-    const denied = await roomAccess(deps, user.id, c.req.param('room') ?? '');
-    if (denied) return c.json({ error: denied.status === 403 ? 'forbidden' : 'not_found', reason: denied.reason }, denied.status);
+    const access = await roomAccess(deps, user.id, c.req.param('room') ?? '');
+    if (!access.ok) return c.json({ error: access.status === 403 ? 'forbidden' : 'not_found', reason: access.reason }, access.status);
+    c.set('readOnly', access.readOnly);
     return next();
   };
 
   const upgrade = upgradeWebSocket(async (c) => {
     const user = c.get('user')!;
+    const credential = c.get('credential');
+    const sessionId = credential?.kind === 'cookie' ? credential.session.id : (credential?.sessionId ?? null);
+    const readOnly = c.get('readOnly') ?? true;
     const room = await rooms.acquire(c.req.param('room')!);
     let connection: Connection | null = null;
     // A client that vanishes mid-handshake never opens or closes: let go of the room so it can unload.
@@ -55,6 +94,7 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
       rooms.release(room);
     };
     const handshakeTimeout = setTimeout(release, HANDSHAKE_TIMEOUT_MS);
+    const logFields = () => ({ room: room.name, user: user.id, connection: connection?.id });
     return {
       onOpen: (_event, ws) => {
         clearTimeout(handshakeTimeout);
@@ -62,24 +102,66 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
           ws.close(1013, 'handshake took too long; reconnect');
           return;
         }
-        connection = socketConnection(ws, user.id);
+        (ws.raw as WebSocket).on('error', (error) => deps.log.warn('socket error', { ...logFields(), error: error.message }));
+        const overflow = () => deps.log.warn('dropping a client that stopped reading', { ...logFields(), limit: limits.maxSendBufferBytes });
+        connection = socketConnection(ws, user.id, sessionId, readOnly, overflow, limits);
         room.join(connection);
       },
       onMessage: (event, ws) => {
         if (!connection) return;
         if (!(event.data instanceof ArrayBuffer)) {
+          deps.log.warn('closing connection: text frame', logFields());
+          room.disconnect(connection, 1003, 'binary messages only');
           ws.close(1003, 'binary messages only');
           return;
         }
         room.receive(connection, new Uint8Array(event.data));
       },
-      onClose: () => {
+      onClose: (event) => {
         clearTimeout(handshakeTimeout);
+        if (event.code === 1009) deps.log.warn('closed connection: message too big', { ...logFields(), limit: limits.maxMessageBytes });
         if (connection) room.leave(connection);
         release();
       }
     };
   });
 
-  return { authorize, upgrade: upgrade as MiddlewareHandler<AppEnv> };
+  /**
+   * Re-check the access of live connections (those `which` selects) after a membership, role or pipeline change:
+   * a socket that lost access is closed at once; one whose role changed becomes read-only or writable.
+   */
+  async function recheck(which: (room: Room, connection: Connection) => boolean): Promise<number> {
+    let closed = 0;
+    const selected = [...rooms.connections()].filter(({ room, connection }) => which(room, connection));
+    for (const { room, connection } of selected) {
+      const access = await roomAccess(deps, connection.userId, room.name);
+      if (!access.ok) {
+        deps.log.info('closing connection: access removed', { room: room.name, user: connection.userId, connection: connection.id, reason: access.reason });
+        room.disconnect(connection, CLOSE_READ_ONLY, 'access removed');
+        closed++;
+      } else {
+        connection.readOnly = access.readOnly;
+      }
+    }
+    return closed;
+  }
+
+  /** Close sockets of signed-out sessions (one session, or every session of a user). */
+  function signOut(which: { userId: string; sessionId?: string }): number {
+    let closed = 0;
+    for (const { room, connection } of [...rooms.connections()]) {
+      if (connection.userId !== which.userId) continue;
+      if (which.sessionId && connection.sessionId !== which.sessionId) continue;
+      room.disconnect(connection, CLOSE_SIGNED_OUT, 'signed out');
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Apply the frame-size limit on the WebSocket server itself, so an oversized frame is never buffered whole. */
+  function limitFrames(wss: { options: { maxPayload?: number } }): void {
+    wss.options.maxPayload = limits.maxMessageBytes;
+  }
+
+  return { authorize, upgrade: upgrade as MiddlewareHandler<AppEnv>, recheck, signOut, limitFrames };
 }

@@ -134,7 +134,7 @@ describe('REST API', () => {
     const kimsPipelines = (await call('GET', '/api/pipelines', { cookie: kim.cookie })).json;
     expect(kimsPipelines.map((p: { workspaceId: string }) => p.workspaceId)).toContain(workspaceId);
     const members = (await call('GET', `/api/workspaces/${workspaceId}/members`, { cookie: kim.cookie })).json;
-    expect(members.map((m: { name: string; role: string }) => `${m.name}:${m.role}`)).toEqual(['Jo:admin', 'Kim:member']);
+    expect(members.map((m: { name: string; role: string }) => `${m.name}:${m.role}`)).toEqual(['Jo:admin', 'Kim:sales']);
     expect((await call('POST', `/api/workspaces/${workspaceId}/invites`, { body: {}, cookie: kim.cookie })).status).toBe(403);
 
     const byEmail = await call('POST', `/api/workspaces/${workspaceId}/invites`, { body: { email: 'Lee@Example.com' }, cookie: admin.cookie });
@@ -155,5 +155,119 @@ describe('REST API', () => {
     const workspaceId = (await call('GET', '/api/me', { cookie: a.cookie })).json.workspaces[0].id;
     expect((await call('GET', `/api/workspaces/${workspaceId}/members`, { cookie: b.cookie })).status).toBe(404);
     expect((await call('GET', '/api/nothing-here', { cookie: b.cookie })).status).toBe(404);
+  });
+
+  /** An admin's workspace with one more member of `role`, joined through an invite of that role. */
+  const teamWith = async (role: string, names = ['Olga', 'Pat']) => {
+    const admin = await signUp(names[0]);
+    const workspaceId = (await call('GET', '/api/me', { cookie: admin.cookie })).json.workspaces[0].id;
+    const pipelineId = (await call('GET', '/api/pipelines', { cookie: admin.cookie })).json[0].id;
+    const invite = await call('POST', `/api/workspaces/${workspaceId}/invites`, { body: { role }, cookie: admin.cookie });
+    expect(invite.json.role).toBe(role);
+    const member = await signUp(names[1]);
+    expect((await call('POST', `/api/invites/${invite.json.token}/accept`, { cookie: member.cookie })).status).toBe(200);
+    return { admin, member, workspaceId, pipelineId };
+  };
+
+  it('invites with a role and an expiry of the admin’s choosing', async () => {
+    const { admin, member, workspaceId } = await teamWith('viewer');
+    const roles = (await call('GET', `/api/workspaces/${workspaceId}/members`, { cookie: admin.cookie })).json;
+    expect(roles.find((m: { id: string }) => m.id === member.user.id).role).toBe('viewer');
+    expect((await call('GET', '/api/pipelines', { cookie: member.cookie })).json.find((p: { workspaceId: string }) => p.workspaceId === workspaceId).canEdit).toBe(false);
+
+    const short = await call('POST', `/api/workspaces/${workspaceId}/invites`, { body: { role: 'support', expiresInDays: 2 }, cookie: admin.cookie });
+    expect(Date.parse(short.json.expiresAt) - now).toBe(2 * DAY);
+    expect((await call('GET', `/api/invites/${short.json.token}`)).json.role).toBe('support');
+    now += 3 * DAY;
+    expect((await call('GET', `/api/invites/${short.json.token}`)).status).toBe(410);
+    for (const body of [{ role: 'owner' }, { expiresInDays: 0 }, { expiresInDays: 31 }, { role: 'sales', extra: 1 }]) {
+      const refused = await call('POST', `/api/workspaces/${workspaceId}/invites`, { body, cookie: admin.cookie });
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.json.field).toBeTruthy();
+    }
+  });
+
+  it('lets admins change roles and remove members, never the last admin', async () => {
+    const { admin, member, workspaceId } = await teamWith('sales', ['Quinn', 'Ray']);
+    const path = (userId: string) => `/api/workspaces/${workspaceId}/members/${userId}`;
+    expect((await call('PATCH', path(admin.user.id), { body: { role: 'viewer' }, cookie: member.cookie })).status).toBe(403);
+    expect((await call('DELETE', path(admin.user.id), { cookie: member.cookie })).status).toBe(403);
+    const lastAdmin = await call('PATCH', path(admin.user.id), { body: { role: 'sales' }, cookie: admin.cookie });
+    expect(lastAdmin.status).toBe(409);
+    expect(lastAdmin.json.reason).toMatch(/at least one admin/);
+    expect((await call('DELETE', path(admin.user.id), { cookie: admin.cookie })).status).toBe(409);
+    expect((await call('PATCH', path(member.user.id), { body: { role: 'boss' }, cookie: admin.cookie })).json).toMatchObject({ field: 'role' });
+
+    const changed = await call('PATCH', path(member.user.id), { body: { role: 'marketing' }, cookie: admin.cookie });
+    expect(changed.json).toMatchObject({ id: member.user.id, role: 'marketing' });
+    expect((await call('DELETE', path(member.user.id), { cookie: admin.cookie })).status).toBe(204);
+    expect((await call('GET', `/api/workspaces/${workspaceId}/members`, { cookie: member.cookie })).status).toBe(404);
+    const left = (await call('GET', '/api/pipelines', { cookie: member.cookie })).json;
+    expect(left.map((p: { workspaceId: string }) => p.workspaceId)).not.toContain(workspaceId);
+    expect((await call('DELETE', path(member.user.id), { cookie: admin.cookie })).status).toBe(404);
+  });
+
+  it('lets a member leave a workspace themselves', async () => {
+    const { admin, member, workspaceId } = await teamWith('support', ['Sid', 'Tia']);
+    expect((await call('DELETE', `/api/workspaces/${workspaceId}/members/${member.user.id}`, { cookie: member.cookie })).status).toBe(204);
+    const members = (await call('GET', `/api/workspaces/${workspaceId}/members`, { cookie: admin.cookie })).json;
+    expect(members.map((m: { id: string }) => m.id)).toEqual([admin.user.id]);
+  });
+
+  it('limits a pipeline to some roles; admins always see it', async () => {
+    const { admin, member: sales, workspaceId, pipelineId } = await teamWith('sales', ['Uma', 'Vic']);
+    const invite = await call('POST', `/api/workspaces/${workspaceId}/invites`, { body: { role: 'support' }, cookie: admin.cookie });
+    const support = await signUp('Wes');
+    await call('POST', `/api/invites/${invite.json.token}/accept`, { cookie: support.cookie });
+    const path = `/api/workspaces/${workspaceId}/pipelines/${pipelineId}`;
+    expect((await call('PATCH', path, { body: { allowedRoles: ['support'] }, cookie: sales.cookie })).status).toBe(403);
+    expect((await call('PATCH', path, { body: { allowedRoles: ['support', 'support'] }, cookie: admin.cookie })).status).toBe(400);
+    const limited = await call('PATCH', path, { body: { allowedRoles: ['support'] }, cookie: admin.cookie });
+    expect(limited.json).toMatchObject({ id: pipelineId, allowedRoles: ['support'] });
+    const sees = async (cookie: string) => (await call('GET', '/api/pipelines', { cookie })).json.some((p: { id: string }) => p.id === pipelineId);
+    expect(await sees(admin.cookie)).toBe(true);
+    expect(await sees(support.cookie)).toBe(true);
+    expect(await sees(sales.cookie)).toBe(false);
+    await call('PATCH', path, { body: { allowedRoles: null }, cookie: admin.cookie });
+    expect(await sees(sales.cookie)).toBe(true);
+  });
+
+  it('throttles failed sign-ins per account with growing waits and a clear 429', async () => {
+    const { email } = await signUp('Xena');
+    const attempt = (password: string) => call('POST', '/api/auth/login', { body: { email, password } });
+    for (let miss = 0; miss < 5; miss++) expect((await attempt('wrong password')).status).toBe(401);
+    expect((await attempt('wrong password')).status).toBe(401);
+    const blocked = await app.request(
+      new Request(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'a good password' }) })
+    );
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get('retry-after')).toBe('1');
+    expect((await blocked.json()).reason).toMatch(/too many failed sign-ins/);
+    expect((await attempt('wrong password')).status).toBe(429);
+    now += 1_000;
+    expect((await attempt('wrong password')).status).toBe(401);
+    const longer = await attempt('a good password');
+    expect(longer.status).toBe(429);
+    expect(longer.json.reason).toMatch(/2 s/);
+    now += 2_000;
+    expect((await attempt('a good password')).status).toBe(200);
+    expect((await attempt('wrong password')).status).toBe(401);
+  });
+
+  it('logs out everywhere: every session of the user ends', async () => {
+    const { email, cookie } = await signUp('Yan');
+    const second = cookieOf((await call('POST', '/api/auth/login', { body: { email, password: 'a good password' } })).setCookie);
+    const ended = await call('POST', '/api/auth/logout-everywhere', { cookie });
+    expect(ended.json).toMatchObject({ sessionsEnded: 2 });
+    expect((await call('GET', '/api/me', { cookie })).status).toBe(401);
+    expect((await call('GET', '/api/me', { cookie: second })).status).toBe(401);
+  });
+
+  it('refuses a cross-site mutation that carries no Origin but says so in Sec-Fetch-Site', async () => {
+    const { cookie } = await signUp('Zed');
+    const response = await app.request(
+      new Request(`${ORIGIN}/api/tokens`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }, body: '{"name":"x"}' })
+    );
+    expect(response.status).toBe(403);
   });
 });

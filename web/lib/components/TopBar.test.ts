@@ -17,11 +17,11 @@ describe('TopBar', () => {
       user,
       workspaces: [
         { id: 'w1', name: "Ann's team", role: 'admin', contactsRoom: 'contacts:w1' },
-        { id: 'w2', name: 'Globex', role: 'member', contactsRoom: 'contacts:w2' }
+        { id: 'w2', name: 'Globex', role: 'sales', contactsRoom: 'contacts:w2' }
       ],
       pipelines: [
-        { id: 'p1', name: 'Sales pipeline', room: 'board:p1', workspaceId: 'w1' },
-        { id: 'p2', name: 'Sales pipeline', room: 'board:p2', workspaceId: 'w2' }
+        { id: 'p1', name: 'Sales pipeline', room: 'board:p1', workspaceId: 'w1', allowedRoles: null, canEdit: true },
+        { id: 'p2', name: 'Sales pipeline', room: 'board:p2', workspaceId: 'w2', allowedRoles: null, canEdit: true }
       ],
       currentPipelineId: 'p2'
     });
