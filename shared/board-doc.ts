@@ -49,7 +49,7 @@ const stagesArray = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('stages');
 const dealsMap = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>('deals');
 
 /** The board's top-level shared types, everything a user can change: the scope of a per-user UndoManager. */
-export function boardTypes(doc: Y.Doc): Array<Y.AbstractType<unknown>> {
+export function boardTypes(doc: Y.Doc) {
   return [meta(doc), stagesArray(doc), dealsMap(doc)];
 }
 
