@@ -48,6 +48,11 @@ const meta = (doc: Y.Doc) => doc.getMap<unknown>('meta');
 const stagesArray = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('stages');
 const dealsMap = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>('deals');
 
+/** The board's top-level shared types, everything a user can change: the scope of a per-user UndoManager. */
+export function boardTypes(doc: Y.Doc) {
+  return [meta(doc), stagesArray(doc), dealsMap(doc)];
+}
+
 export class BoardError extends Error {
   override name = 'BoardError';
 }

@@ -1,6 +1,7 @@
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import {
   addDeal,
+  boardTypes,
   deleteDeal,
   moveDeal,
   observeBoard,
@@ -24,6 +25,11 @@ export interface DocLink {
   destroy(): void;
 }
 
+export interface BoardStoreOptions {
+  /** Changes closer together than this (ms) undo as one step, so a burst of field edits is one undo. */
+  captureTimeout?: number;
+}
+
 /**
  * The board as runes: snapshots of the board and contacts docs, re-read after every local or remote change, and
  * writes that go through the shared accessors. Components read this; none of them touches a Y type.
@@ -37,15 +43,31 @@ export class BoardStore {
   synced = $state(false);
   /** The currency most deals use: column sums are shown in it (see summarizeColumn). */
   readonly mainCurrency = $derived(mostUsedCurrency([...this.columns.values()].flat()));
-  /** Local origin of every write, for per-user undo later on. */
+  canUndo = $state(false);
+  canRedo = $state(false);
+  /** Local origin of every write: the undo manager tracks only this, so a colleague's change is never undone. */
   readonly origin = Symbol('local user');
+  private readonly undoManager: Y.UndoManager;
   private readonly cleanups: Array<() => void> = [];
 
   constructor(
     readonly board: Y.Doc,
     readonly contactsDoc: Y.Doc,
-    links: DocLink[] = []
+    links: DocLink[] = [],
+    options: BoardStoreOptions = {}
   ) {
+    this.undoManager = new Y.UndoManager(boardTypes(board), {
+      trackedOrigins: new Set([this.origin]),
+      captureTimeout: options.captureTimeout ?? 500
+    });
+    const refreshHistory = () => {
+      this.canUndo = this.undoManager.canUndo();
+      this.canRedo = this.undoManager.canRedo();
+    };
+    for (const event of ['stack-item-added', 'stack-item-popped', 'stack-cleared'] as const) {
+      this.undoManager.on(event, refreshHistory);
+    }
+    this.cleanups.push(() => this.undoManager.destroy());
     this.refreshBoard();
     this.refreshContacts();
     this.cleanups.push(observeBoard(board, () => this.refreshBoard()));
@@ -91,6 +113,15 @@ export class BoardStore {
 
   deleteDeal(dealId: string): void {
     deleteDeal(this.board, dealId, { origin: this.origin });
+  }
+
+  /** Revert this user's last change to the board; colleagues' changes made since stay. */
+  undo(): void {
+    this.undoManager.undo();
+  }
+
+  redo(): void {
+    this.undoManager.redo();
   }
 
   addContact(name: string): string {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { render, screen } from '@testing-library/svelte';
 import TopBar from './TopBar.svelte';
 
@@ -28,5 +28,31 @@ describe('TopBar', () => {
     const picker = screen.getByLabelText('Pipeline') as HTMLSelectElement;
     expect([...picker.querySelectorAll('optgroup')].map((group) => group.label)).toEqual(["Ann's team", 'Globex']);
     expect(picker.value).toBe('p2');
+  });
+
+  it('shows Undo and Redo only where undo is offered', () => {
+    render(TopBar, { user });
+    expect(screen.queryByRole('button', { name: /Undo/ })).toBeNull();
+    expect(screen.queryByRole('button', { name: /Redo/ })).toBeNull();
+  });
+
+  it('enables Undo and Redo by what can be undone and redone, and calls their handlers', async () => {
+    const onundo = vi.fn();
+    const onredo = vi.fn();
+    const { rerender } = render(TopBar, { user, onundo, onredo, canUndo: true, canRedo: false });
+    const undo = screen.getByRole('button', { name: 'Undo your last change (Ctrl+Z)' }) as HTMLButtonElement;
+    const redo = screen.getByRole('button', { name: 'Redo (Shift+Ctrl+Z)' }) as HTMLButtonElement;
+    expect([undo.textContent, redo.textContent]).toEqual(['Undo', 'Redo']);
+    expect([undo.disabled, redo.disabled]).toEqual([false, true]);
+
+    // element.click() honours `disabled` as a user's click does (a synthetic dispatched event would not).
+    undo.click();
+    redo.click();
+    expect([onundo.mock.calls.length, onredo.mock.calls.length]).toEqual([1, 0]);
+
+    await rerender({ canUndo: false, canRedo: true });
+    expect([undo.disabled, redo.disabled]).toEqual([true, false]);
+    redo.click();
+    expect(onredo).toHaveBeenCalledTimes(1);
   });
 });
