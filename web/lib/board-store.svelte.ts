@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { Awareness } from 'y-protocols/awareness';
 import {
   addDeal,
   boardTypes,
@@ -16,9 +17,12 @@ import {
 import { addContact, observeContacts, readContacts, type Contact } from '$shared/contacts-doc.ts';
 import type { DealPatch } from '$shared/deal-fields.ts';
 import { combinedStatus, type ConnectionStatus } from './connection-status.ts';
+import { readPeers, type Peer, type PresenceState } from './presence.ts';
 
 /** What the store needs from a network link (a y-websocket provider), so tests can run it on a plain doc. */
 export interface DocLink {
+  /** The doc's awareness (presence) as the provider shares it. */
+  readonly awareness?: Awareness;
   /** Calls `listener` with the current status at once and again after every change. */
   onStatus(listener: (status: ConnectionStatus) => void): void;
   onSynced(listener: (synced: boolean) => void): void;
@@ -45,6 +49,10 @@ export class BoardStore {
   readonly mainCurrency = $derived(mostUsedCurrency([...this.columns.values()].flat()));
   canUndo = $state(false);
   canRedo = $state(false);
+  /** Colleagues on this board right now (the board doc's awareness), without this tab. */
+  peers = $state.raw<Peer[]>([]);
+  /** The board doc's awareness: the provider's, or a local one when the store runs without a network. */
+  readonly awareness: Awareness;
   /** Local origin of every write: the undo manager tracks only this, so a colleague's change is never undone. */
   readonly origin = Symbol('local user');
   private readonly undoManager: Y.UndoManager;
@@ -68,6 +76,12 @@ export class BoardStore {
       this.undoManager.on(event, refreshHistory);
     }
     this.cleanups.push(() => this.undoManager.destroy());
+    const shared = links[0]?.awareness;
+    this.awareness = shared ?? new Awareness(board);
+    const refreshPeers = () => (this.peers = readPeers(this.awareness));
+    this.awareness.on('change', refreshPeers);
+    this.cleanups.push(() => this.awareness.off('change', refreshPeers));
+    if (!shared) this.cleanups.push(() => this.awareness.destroy());
     this.refreshBoard();
     this.refreshContacts();
     this.cleanups.push(observeBoard(board, () => this.refreshBoard()));
@@ -126,6 +140,12 @@ export class BoardStore {
 
   addContact(name: string): string {
     return addContact(this.contactsDoc, { name }, { origin: this.origin });
+  }
+
+  /** Publish (part of) this tab's presence to everyone on the board. */
+  setPresence(fields: Partial<PresenceState>): void {
+    const current = (this.awareness.getLocalState() ?? {}) as Partial<PresenceState>;
+    this.awareness.setLocalState({ ...current, ...fields });
   }
 
   destroy(): void {

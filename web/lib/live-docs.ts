@@ -23,15 +23,20 @@ export function openLiveDoc(room: string): { doc: Y.Doc; link: DocLink } {
   provider.on('status', ({ status: reported }) => report(socketEvents[reported]));
   // A refused socket never opened, so y-websocket emits no 'disconnected' for it: only this event.
   provider.on('connection-close', () => report('close'));
+  // Leave the others' presence lists at once when the tab closes, not after the 30 s awareness timeout.
+  const leave = () => provider.awareness.setLocalState(null);
+  addEventListener('pagehide', leave);
   return {
     doc,
     link: {
+      awareness: provider.awareness,
       onStatus: (listener) => {
         statusListeners.push(listener);
         listener(status);
       },
       onSynced: (listener) => provider.on('sync', (synced: boolean) => listener(synced)),
       destroy: () => {
+        removeEventListener('pagehide', leave);
         provider.destroy();
         doc.destroy();
       }
