@@ -17,7 +17,7 @@ import {
 import { addContact, observeContacts, readContacts, type Contact } from '$shared/contacts-doc.ts';
 import type { DealPatch } from '$shared/deal-fields.ts';
 import { combinedStatus, type ConnectionStatus } from './connection-status.ts';
-import { readPeers, type Peer, type PresenceState } from './presence.ts';
+import { readPeers, type Peer, type PresenceState, type PresenceUser } from './presence.ts';
 
 /** What the store needs from a network link (a y-websocket provider), so tests can run it on a plain doc. */
 export interface DocLink {
@@ -53,6 +53,13 @@ export class BoardStore {
   peers = $state.raw<Peer[]>([]);
   /** The board doc's awareness: the provider's, or a local one when the store runs without a network. */
   readonly awareness: Awareness;
+  /** The workspace-wide awareness (the contacts doc's): presenters are found here from any pipeline. */
+  readonly workspaceAwareness: Awareness;
+  workspacePeers = $state.raw<Peer[]>([]);
+  /** Who this tab is, once the page knows (setPresence({ user })). */
+  self = $state.raw<PresenceUser | null>(null);
+  /** The deal this user spotlights for everyone on the board. */
+  spotlightDealId = $state<string | null>(null);
   /** Local origin of every write: the undo manager tracks only this, so a colleague's change is never undone. */
   readonly origin = Symbol('local user');
   private readonly undoManager: Y.UndoManager;
@@ -82,6 +89,12 @@ export class BoardStore {
     this.awareness.on('change', refreshPeers);
     this.cleanups.push(() => this.awareness.off('change', refreshPeers));
     if (!shared) this.cleanups.push(() => this.awareness.destroy());
+    const workspaceShared = links[1]?.awareness;
+    this.workspaceAwareness = workspaceShared ?? new Awareness(contactsDoc);
+    const refreshWorkspacePeers = () => (this.workspacePeers = readPeers(this.workspaceAwareness));
+    this.workspaceAwareness.on('change', refreshWorkspacePeers);
+    this.cleanups.push(() => this.workspaceAwareness.off('change', refreshWorkspacePeers));
+    if (!workspaceShared) this.cleanups.push(() => this.workspaceAwareness.destroy());
     this.refreshBoard();
     this.refreshContacts();
     this.cleanups.push(observeBoard(board, () => this.refreshBoard()));
@@ -146,6 +159,22 @@ export class BoardStore {
   setPresence(fields: Partial<PresenceState>): void {
     const current = (this.awareness.getLocalState() ?? {}) as Partial<PresenceState>;
     this.awareness.setLocalState({ ...current, ...fields });
+    if (fields.user) {
+      this.self = fields.user;
+      this.setWorkspacePresence({ user: fields.user });
+    }
+  }
+
+  /** Publish (part of) this tab's presence workspace-wide: who it is and what it presents. */
+  setWorkspacePresence(fields: Partial<PresenceState>): void {
+    const current = (this.workspaceAwareness.getLocalState() ?? {}) as Partial<PresenceState>;
+    this.workspaceAwareness.setLocalState({ ...current, ...fields });
+  }
+
+  /** Put a deal in the spotlight for everyone, or take it out (same deal again, or null). */
+  toggleSpotlight(dealId: string | null): void {
+    this.spotlightDealId = dealId === this.spotlightDealId ? null : dealId;
+    this.setPresence({ spotlightDealId: this.spotlightDealId });
   }
 
   destroy(): void {

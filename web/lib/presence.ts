@@ -12,12 +12,43 @@ export interface PresenceUser {
   colorLight: string;
 }
 
+/** A card this user is dragging (mouse) or carrying (keyboard), and where it would land now. */
+export interface DragState {
+  dealId: string;
+  stageId: string;
+  /** Position in the target column, counted without the moving card (as CardMover counts). */
+  index: number;
+}
+
+/** Board filters: part of what a presenter shares. */
+export interface BoardFilters {
+  query: string;
+  ownerId: string | null;
+  tag: string | null;
+}
+
+export const NO_FILTERS: BoardFilters = { query: '', ownerId: null, tag: null };
+
+/** What a presenter shows; followers apply it as it changes. Published in the workspace-wide (contacts) awareness. */
+export interface PresentedView {
+  pipelineId: string;
+  filters: BoardFilters;
+  /** Horizontal board scroll, 0 (left edge) to 1 (right edge), so screens of any width line up. */
+  scroll: number;
+  openDealId: string | null;
+}
+
 export interface PresenceState {
   user: PresenceUser;
   /** The deal whose record this user has open. */
   openDealId?: string | null;
   /** True after a minute without input or with the tab hidden: shown faded. */
   idle?: boolean;
+  drag?: DragState | null;
+  /** The deal this user spotlights for everyone. */
+  spotlightDealId?: string | null;
+  /** Set while this user presents (workspace awareness only). */
+  presenting?: PresentedView | null;
 }
 
 export interface Peer extends PresenceState {
@@ -48,4 +79,98 @@ export function readPeers(awareness: Awareness): Peer[] {
     peers.push({ ...(state as PresenceState), clientId });
   }
   return peers.sort((a, b) => a.user.name.localeCompare(b.user.name) || a.clientId - b.clientId);
+}
+
+/**
+ * Call `run` at most once per `intervalMs`, always with the latest arguments, and always once more after the last
+ * call (trailing), so the final position of a drag is never lost.
+ */
+export function throttle<Args extends unknown[]>(run: (...args: Args) => void, intervalMs: number, clock: () => number = Date.now) {
+  let last = -Infinity;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let pending: Args | null = null;
+  const fire = () => {
+    timer = null;
+    if (!pending) return;
+    const args = pending;
+    pending = null;
+    last = clock();
+    run(...args);
+  };
+  const call = (...args: Args) => {
+    pending = args;
+    const wait = last + intervalMs - clock();
+    if (wait <= 0 && !timer) fire();
+    else if (!timer) timer = setTimeout(fire, Math.max(0, wait));
+  };
+  call.flush = () => {
+    if (timer) clearTimeout(timer);
+    fire();
+  };
+  call.cancel = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    pending = null;
+  };
+  return call;
+}
+
+/** Ghost updates per second while dragging: above the 20/s the meeting view needs, below what floods a socket. */
+export const DRAG_UPDATES_PER_SECOND = 30;
+
+/** One avatar per person (a person may have several tabs); idle only when every tab is idle. */
+export function peopleOf(peers: readonly Peer[]): Array<{ user: PresenceUser; idle: boolean; tabs: number }> {
+  const people = new Map<string, { user: PresenceUser; idle: boolean; tabs: number }>();
+  for (const peer of peers) {
+    const known = people.get(peer.user.id);
+    if (known) {
+      known.tabs++;
+      known.idle &&= Boolean(peer.idle);
+    } else people.set(peer.user.id, { user: peer.user, idle: Boolean(peer.idle), tabs: 1 });
+  }
+  return [...people.values()];
+}
+
+export function initials(name: string): string {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((part) => part[0])
+    .join('')
+    .slice(0, 2)
+    .toUpperCase();
+}
+
+export interface Ghost {
+  user: PresenceUser;
+  dealId: string;
+  index: number;
+}
+
+/** Who is where on the board, by deal and by column: what the cards and columns draw. */
+export interface BoardPresence {
+  viewers: Map<string, PresenceUser[]>;
+  movers: Map<string, PresenceUser>;
+  spotlights: Map<string, PresenceUser>;
+  ghosts: Map<string, Ghost[]>;
+}
+
+export function indexPresence(peers: readonly Peer[], self?: { user: PresenceUser; spotlightDealId: string | null }): BoardPresence {
+  const presence: BoardPresence = { viewers: new Map(), movers: new Map(), spotlights: new Map(), ghosts: new Map() };
+  for (const peer of peers) {
+    if (peer.openDealId) {
+      const list = presence.viewers.get(peer.openDealId) ?? [];
+      if (!list.some((user) => user.id === peer.user.id)) list.push(peer.user);
+      presence.viewers.set(peer.openDealId, list);
+    }
+    if (peer.drag && typeof peer.drag.dealId === 'string' && typeof peer.drag.stageId === 'string') {
+      presence.movers.set(peer.drag.dealId, peer.user);
+      const ghosts = presence.ghosts.get(peer.drag.stageId) ?? [];
+      ghosts.push({ user: peer.user, dealId: peer.drag.dealId, index: Math.max(0, Math.floor(Number(peer.drag.index) || 0)) });
+      presence.ghosts.set(peer.drag.stageId, ghosts);
+    }
+    if (peer.spotlightDealId) presence.spotlights.set(peer.spotlightDealId, peer.user);
+  }
+  if (self?.spotlightDealId) presence.spotlights.set(self.spotlightDealId, self.user);
+  return presence;
 }

@@ -1,0 +1,138 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ServerProcess, pgliteStorage, type Storage } from '../support/server-process.ts';
+import { launchChromium } from '../support/browser.ts';
+import { api, signUp, type Account } from '../support/clients.ts';
+
+const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
+
+/** A weekly pipeline review: three colleagues on one board, one presenting, the others following. */
+describe('live review meeting with three users, in Chromium', () => {
+  let storage: Storage;
+  let server: ServerProcess;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let ann: Page;
+  let bob: Page;
+  let cy: Page;
+  let annAccount: Account;
+  let boardUrl: string;
+
+  /** A browser signed in as `account`: the session cookie the API handed out, in a fresh context. */
+  async function pageFor(account: Account): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    const [name, value] = account.cookie.split('=');
+    await context.addCookies([{ name, value, url: server.url }]);
+    const page = await context.newPage();
+    await page.goto(boardUrl);
+    await page.locator('[data-deal-id]').first().waitFor();
+    return page;
+  }
+
+  const column = (page: Page, name: string) => page.locator(`section[data-stage-id][aria-label="${name}"]`);
+  const card = (page: Page, dealId: string) => page.locator(`[data-deal-id="${dealId}"]`);
+  const avatars = (page: Page) => page.getByTestId('avatar');
+  const panelTitle = (page: Page) => page.getByRole('dialog', { name: 'Deal details' }).getByLabel('Title').inputValue();
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    storage = pgliteStorage();
+    server = await ServerProcess.start(storage);
+    browser = await launchChromium();
+    annAccount = await signUp(server.url, 'Ann Admin');
+    boardUrl = `${server.url}/board/${annAccount.pipelineId}`;
+    const invite = await api(server.url, `/api/workspaces/${annAccount.workspaceId}/invites`, { method: 'POST', body: {}, cookie: annAccount.cookie });
+    const bobAccount = await signUp(server.url, 'Bob Sales', { invite: invite.json.token });
+    const cyAccount = await signUp(server.url, 'Cy Support', { invite: invite.json.token });
+    [ann, bob, cy] = await Promise.all([pageFor(annAccount), pageFor(bobAccount), pageFor(cyAccount)]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await storage?.dispose();
+  });
+
+  it('shows everyone on the board as avatars with names', async () => {
+    for (const page of [ann, bob, cy]) await expect.poll(() => avatars(page).count(), { timeout: 5_000 }).toBe(2);
+    expect(await avatars(ann).evaluateAll((nodes) => nodes.map((node) => node.getAttribute('aria-label')).sort())).toEqual(['Bob Sales', 'Cy Support']);
+  });
+
+  it('shows on a card who has its record open', async () => {
+    const dealId = (await column(bob, 'Qualified').locator('[data-deal-id]').first().getAttribute('data-deal-id'))!;
+    await card(bob, dealId).click();
+    await expect.poll(() => card(ann, dealId).getByTestId('card-viewers').getAttribute('aria-label').catch(() => null), { timeout: 5_000 }).toBe(null);
+    await expect.poll(() => card(ann, dealId).locator('[title="Bob Sales has this open"]').count(), { timeout: 5_000 }).toBe(1);
+    await bob.getByRole('button', { name: 'Close deal details' }).click();
+    await expect.poll(() => card(ann, dealId).locator('[title="Bob Sales has this open"]').count(), { timeout: 5_000 }).toBe(0);
+  });
+
+  it('followers get the presenter’s filters, open deal and scroll; a follower who clicks takes back control', async () => {
+    await ann.getByRole('button', { name: 'Present' }).click();
+    await bob.getByRole('button', { name: 'Follow Ann Admin' }).click();
+    await cy.getByRole('button', { name: 'Follow Ann Admin' }).click();
+    await bob.getByText('Following Ann Admin').waitFor();
+
+    const dealId = (await column(ann, 'Demo').locator('[data-deal-id]').first().getAttribute('data-deal-id'))!;
+    const title = (await card(ann, dealId).locator('.title').textContent())!;
+    await card(ann, dealId).click();
+    for (const follower of [bob, cy]) await expect.poll(() => panelTitle(follower), { timeout: 5_000 }).toBe(title);
+
+    await ann.getByLabel('Search deals').fill(title.slice(0, 5));
+    for (const follower of [bob, cy]) await expect.poll(() => follower.getByLabel('Search deals').inputValue(), { timeout: 5_000 }).toBe(title.slice(0, 5));
+
+    await ann.locator('.board').evaluate((board) => (board.scrollLeft = board.scrollWidth));
+    const scrolled = (page: Page) => page.locator('.board').evaluate((board) => Math.round((board.scrollLeft / (board.scrollWidth - board.clientWidth)) * 100));
+    for (const follower of [bob, cy]) await expect.poll(() => scrolled(follower), { timeout: 5_000 }).toBeGreaterThan(90);
+    await bob.screenshot({ path: join(ARTIFACTS, 'meeting-follower-bob.png') });
+
+    await bob.locator('.board').click({ position: { x: 5, y: 300 } });
+    await bob.getByText('You stopped following.').waitFor();
+    await ann.getByLabel('Search deals').fill('');
+    await expect.poll(() => cy.getByLabel('Search deals').inputValue(), { timeout: 5_000 }).toBe('');
+    expect(await bob.getByLabel('Search deals').inputValue()).toBe(title.slice(0, 5));
+  });
+
+  it('puts a deal in the spotlight for everyone', async () => {
+    await ann.getByRole('button', { name: 'Spotlight', exact: true }).click();
+    const spotlit = ann.locator('.deal.spotlit');
+    await spotlit.waitFor();
+    const dealId = (await spotlit.getAttribute('data-deal-id'))!;
+    for (const page of [bob, cy]) await expect.poll(() => card(page, dealId).textContent(), { timeout: 5_000 }).toContain('Spotlight · Ann Admin');
+    await ann.getByRole('button', { name: 'Spotlight on' }).click();
+    await expect.poll(() => card(bob, dealId).textContent(), { timeout: 5_000 }).not.toContain('Spotlight');
+    await ann.getByRole('button', { name: 'Stop presenting' }).click();
+    await cy.getByText('The presenter stopped presenting.').waitFor({ timeout: 10_000 });
+  });
+
+  it('shows a ghost of a card while a colleague drags it, and the card lands where they drop it', async () => {
+    // Cy followed Ann to the far right of the board: back to the first columns to drag.
+    await cy.locator('.board').evaluate((board) => (board.scrollLeft = 0));
+    await ann.getByRole('button', { name: 'Close deal details' }).click();
+    await ann.locator('.board').evaluate((board) => (board.scrollLeft = 0));
+    const dealId = (await column(cy, 'Lead in').locator('[data-deal-id]').first().getAttribute('data-deal-id'))!;
+    const from = (await card(cy, dealId).boundingBox())!;
+    const to = (await column(cy, 'Qualified').locator('.cards').boundingBox())!;
+    await cy.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await cy.mouse.down();
+    await cy.mouse.move(to.x + to.width / 2, to.y + 40, { steps: 12 });
+    const ghost = column(ann, 'Qualified').getByTestId('drag-ghost');
+    await ghost.waitFor({ timeout: 5_000 });
+    expect(await ghost.textContent()).toContain('Cy Support');
+    expect(await card(ann, dealId).textContent()).toContain('Cy Support is moving this');
+    await ann.screenshot({ path: join(ARTIFACTS, 'meeting-drag-ghost.png') });
+    await cy.mouse.move(to.x + to.width / 2, to.y + 60, { steps: 4 });
+    await cy.mouse.up();
+    await expect.poll(() => column(ann, 'Qualified').locator(`[data-deal-id="${dealId}"]`).count(), { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => ann.getByTestId('drag-ghost').count(), { timeout: 5_000 }).toBe(0);
+  });
+
+  it('removes a colleague’s avatar as soon as they close the tab', async () => {
+    await cy.close();
+    for (const page of [ann, bob]) await expect.poll(() => avatars(page).count(), { timeout: 5_000 }).toBe(1);
+    await ann.screenshot({ path: join(ARTIFACTS, 'meeting-presence.png') });
+  });
+});
