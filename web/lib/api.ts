@@ -1,4 +1,4 @@
-import type { InvitePreview, InviteView, MeResponse, MemberView, PipelineView, UserView } from '$shared/api.ts';
+import type { InvitePreview, InviteView, MeResponse, MemberView, PipelineView, Role, UserView } from '$shared/api.ts';
 
 /** A failed API call: the status, and for invalid input the field and the reason the server gave. */
 export class ApiError extends Error {
@@ -28,11 +28,18 @@ export const api = {
   signup: (body: { email: string; name: string; password: string; invite?: string }) => request<{ user: UserView }>('POST', '/api/auth/signup', body),
   login: (body: { email: string; password: string }) => request<{ user: UserView }>('POST', '/api/auth/login', body),
   logout: () => request<null>('POST', '/api/auth/logout'),
+  logoutEverywhere: () => request<{ sessionsEnded: number; socketsClosed: number }>('POST', '/api/auth/logout-everywhere'),
   me: () => request<MeResponse>('GET', '/api/me'),
   pipelines: () => request<PipelineView[]>('GET', '/api/pipelines'),
   members: (workspaceId: string) => request<MemberView[]>('GET', `/api/workspaces/${workspaceId}/members`),
   invites: (workspaceId: string) => request<InviteView[]>('GET', `/api/workspaces/${workspaceId}/invites`),
-  createInvite: (workspaceId: string, email?: string) => request<InviteView>('POST', `/api/workspaces/${workspaceId}/invites`, email ? { email } : {}),
+  changeMemberRole: (workspaceId: string, userId: string, role: Role) => request<MemberView>('PATCH', `/api/workspaces/${workspaceId}/members/${userId}`, { role }),
+  /** Removes a member; with your own id, leaves the workspace. */
+  removeMember: (workspaceId: string, userId: string) => request<null>('DELETE', `/api/workspaces/${workspaceId}/members/${userId}`),
+  setPipelineAccess: (workspaceId: string, pipelineId: string, allowedRoles: Role[] | null) =>
+    request<PipelineView>('PATCH', `/api/workspaces/${workspaceId}/pipelines/${pipelineId}`, { allowedRoles }),
+  createInvite: (workspaceId: string, body: { email?: string; role?: Role; expiresInDays?: number }) =>
+    request<InviteView>('POST', `/api/workspaces/${workspaceId}/invites`, body),
   revokeInvite: (workspaceId: string, inviteId: string) => request<null>('DELETE', `/api/workspaces/${workspaceId}/invites/${inviteId}`),
   invite: (token: string) => request<InvitePreview>('GET', `/api/invites/${token}`),
   acceptInvite: (token: string) => request<{ workspaceId: string }>('POST', `/api/invites/${token}/accept`)
