@@ -11,6 +11,7 @@ export default {
       routes: 'web/routes',
       lib: 'web/lib',
       appTemplate: 'web/app.html',
+      serviceWorker: 'web/service-worker',
       assets: 'web/static'
     },
     alias: { $shared: 'shared' }

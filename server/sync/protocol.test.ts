@@ -12,15 +12,16 @@ function target() {
 }
 
 describe('y-websocket protocol', () => {
-  it('answers sync step 1 with step 2 holding what the client lacks', () => {
+  it('answers sync step 1 with step 2 holding what the client lacks, then its own step 1 (its state vector)', () => {
     const server = target();
     server.doc.getMap('m').set('k', 'v');
     const client = new Y.Doc();
-    const reply = readMessage(encodeSyncStep1(client), server, 'client')!;
+    const [reply, serverStep1] = readMessage(encodeSyncStep1(client), server, 'client');
     const decoder = decoding.createDecoder(reply);
     expect(decoding.readVarUint(decoder)).toBe(MESSAGE_SYNC);
     syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), client, 'server');
     expect(client.getMap('m').get('k')).toBe('v');
+    expect(serverStep1).toEqual(encodeSyncStep1(server.doc));
   });
 
   it('applies an update with the sender as origin and sends no reply', () => {
@@ -29,7 +30,7 @@ describe('y-websocket protocol', () => {
     server.doc.on('update', (_update: Uint8Array, origin: unknown) => origins.push(origin));
     const client = new Y.Doc();
     client.getMap('m').set('k', 1);
-    expect(readMessage(encodeDocUpdate(Y.encodeStateAsUpdate(client)), server, 'alice')).toBeNull();
+    expect(readMessage(encodeDocUpdate(Y.encodeStateAsUpdate(client)), server, 'alice')).toEqual([]);
     expect(server.doc.getMap('m').get('k')).toBe(1);
     expect(origins).toEqual(['alice']);
   });
@@ -46,7 +47,7 @@ describe('y-websocket protocol', () => {
     expect(server.awareness.getStates().get(peer.clientID)).toEqual({ user: { name: 'Ann' } });
     const query = encoding.createEncoder();
     encoding.writeVarUint(query, MESSAGE_QUERY_AWARENESS);
-    const reply = readMessage(encoding.toUint8Array(query), server, 'ann')!;
+    const [reply] = readMessage(encoding.toUint8Array(query), server, 'ann');
     expect(decoding.readVarUint(decoding.createDecoder(reply))).toBe(MESSAGE_AWARENESS);
   });
 

@@ -59,7 +59,7 @@ export function encodeAwareness(awareness: awarenessProtocol.Awareness, clients:
 /**
  * Apply one message from a client to the room's doc and awareness, with `origin` as the transaction origin.
  * Every document update is decoded in full before anything is applied, then passed to `admit`, which may throw a
- * Rejection (read-only connection, doc too large). Returns the reply to send back to that client, or null.
+ * Rejection (read-only connection, doc too large). Returns the replies to send back to that client (maybe none).
  * Throws ProtocolError on anything malformed; nothing of a refused message reaches the doc.
  */
 export function readMessage(
@@ -67,7 +67,7 @@ export function readMessage(
   target: { doc: Y.Doc; awareness: awarenessProtocol.Awareness },
   origin: unknown,
   admit: (update: Uint8Array) => void = () => {}
-): Uint8Array | null {
+): Uint8Array[] {
   const decoder = decoding.createDecoder(message);
   let type: number;
   let body: Uint8Array | null = null;
@@ -92,18 +92,23 @@ export function readMessage(
       } catch (error) {
         throw new ProtocolError(`malformed awareness update: ${(error as Error).message}`);
       }
-      return null;
+      return [];
     case MESSAGE_QUERY_AWARENESS:
-      return encodeAwareness(target.awareness, [...target.awareness.getStates().keys()]);
+      return [encodeAwareness(target.awareness, [...target.awareness.getStates().keys()])];
     case MESSAGE_AUTH:
       // Authentication happens on the HTTP upgrade; the stock client never sends this.
-      return null;
+      return [];
     default:
       throw new ProtocolError(`unknown message type ${type}`);
   }
 }
 
-function readSync(syncType: number, body: Uint8Array, doc: Y.Doc, origin: unknown, admit: (update: Uint8Array) => void): Uint8Array | null {
+/**
+ * Sync step 1 is answered with step 2 (what the client lacks) and the server's own step 1: its state vector tells
+ * the client which of its changes the server holds (the UI's "not yet confirmed" count), and the client answers
+ * with anything the server lacks. A stock client handles both as usual.
+ */
+function readSync(syncType: number, body: Uint8Array, doc: Y.Doc, origin: unknown, admit: (update: Uint8Array) => void): Uint8Array[] {
   switch (syncType) {
     case syncProtocol.messageYjsSyncStep1: {
       const reply = encoding.createEncoder();
@@ -113,7 +118,7 @@ function readSync(syncType: number, body: Uint8Array, doc: Y.Doc, origin: unknow
       } catch (error) {
         throw new ProtocolError(`malformed state vector: ${(error as Error).message}`);
       }
-      return encoding.toUint8Array(reply);
+      return [encoding.toUint8Array(reply), encodeSyncStep1(doc)];
     }
     case syncProtocol.messageYjsSyncStep2:
     case syncProtocol.messageYjsUpdate: {
@@ -128,7 +133,7 @@ function readSync(syncType: number, body: Uint8Array, doc: Y.Doc, origin: unknow
       } catch (error) {
         throw new ProtocolError(`update does not apply: ${(error as Error).message}`);
       }
-      return null;
+      return [];
     }
     default:
       throw new ProtocolError(`unknown sync message type ${syncType}`);

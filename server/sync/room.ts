@@ -79,8 +79,8 @@ export class Room {
   receive(connection: Connection, message: Uint8Array): void {
     if (!this.connections.has(connection)) return;
     try {
-      const reply = readMessage(message, this, connection, (update) => this.admit(connection, update));
-      if (reply) connection.send(reply);
+      const replies = readMessage(message, this, connection, (update) => this.admit(connection, update));
+      for (const reply of replies) connection.send(reply);
     } catch (error) {
       const rejection = error instanceof Rejection ? error : new ProtocolError((error as Error).message);
       this.hooks.onRejected(this, connection, rejection);

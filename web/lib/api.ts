@@ -1,5 +1,7 @@
 import type { InvitePreview, InviteView, MeResponse, MemberView, PipelineView, Role, UserView } from '$shared/api.ts';
 
+import { cacheResponse, cachedResponse, clearOfflineData } from './offline.ts';
+
 /** A failed API call: the status, and for invalid input the field and the reason the server gave. */
 export class ApiError extends Error {
   constructor(
@@ -11,13 +13,27 @@ export class ApiError extends Error {
   }
 }
 
+/** GETs whose last answer is kept, so a board reloaded without network still knows who and where you are. */
+const OFFLINE_READABLE = new Set(['/api/me', '/api/pipelines']);
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  });
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    });
+  } catch (error) {
+    const cached = method === 'GET' && OFFLINE_READABLE.has(path) ? cachedResponse<T>(path) : undefined;
+    if (cached !== undefined) return cached;
+    throw new ApiError(0, 'no connection to the Lanes server');
+  }
+  if (response.ok && method === 'GET' && OFFLINE_READABLE.has(path)) {
+    const text = await response.clone().text();
+    if (text) cacheResponse(path, JSON.parse(text));
+  }
   const text = await response.text();
   const json = text ? JSON.parse(text) : null;
   if (!response.ok) throw new ApiError(response.status, json?.reason ?? response.statusText, json?.field);
@@ -27,8 +43,9 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 export const api = {
   signup: (body: { email: string; name: string; password: string; invite?: string }) => request<{ user: UserView }>('POST', '/api/auth/signup', body),
   login: (body: { email: string; password: string }) => request<{ user: UserView }>('POST', '/api/auth/login', body),
-  logout: () => request<null>('POST', '/api/auth/logout'),
-  logoutEverywhere: () => request<{ sessionsEnded: number; socketsClosed: number }>('POST', '/api/auth/logout-everywhere'),
+  /** Logging out also forgets what this browser kept for offline use. */
+  logout: () => request<null>('POST', '/api/auth/logout').finally(clearOfflineData),
+  logoutEverywhere: () => request<{ sessionsEnded: number; socketsClosed: number }>('POST', '/api/auth/logout-everywhere').finally(clearOfflineData),
   me: () => request<MeResponse>('GET', '/api/me'),
   pipelines: () => request<PipelineView[]>('GET', '/api/pipelines'),
   members: (workspaceId: string) => request<MemberView[]>('GET', `/api/workspaces/${workspaceId}/members`),

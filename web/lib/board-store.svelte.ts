@@ -26,6 +26,12 @@ export interface DocLink {
   /** Calls `listener` with the current status at once and again after every change. */
   onStatus(listener: (status: ConnectionStatus) => void): void;
   onSynced(listener: (synced: boolean) => void): void;
+  /** The copy kept on this device (IndexedDB) has been loaded into the doc. */
+  onLocalLoaded?(listener: () => void): void;
+  /** How many changes made here the server has not confirmed yet; called again whenever it changes. */
+  onPending?(listener: (count: number) => void): void;
+  /** Try to connect now (e.g. after the user's access was restored). */
+  reconnect?(): void;
   destroy(): void;
 }
 
@@ -45,6 +51,10 @@ export class BoardStore {
   contacts = $state.raw<Map<string, Contact>>(new Map());
   status = $state<ConnectionStatus>('connecting');
   synced = $state(false);
+  /** Changes made here that the server has not confirmed yet, over both docs. */
+  pending = $state(0);
+  /** Read-only: a viewer's board (the server refuses their changes anyway). */
+  readOnly = $state(false);
   /** The currency most deals use: column sums are shown in it (see summarizeColumn). */
   readonly mainCurrency = $derived(mostUsedCurrency([...this.columns.values()].flat()));
   canUndo = $state(false);
@@ -68,7 +78,7 @@ export class BoardStore {
   constructor(
     readonly board: Y.Doc,
     readonly contactsDoc: Y.Doc,
-    links: DocLink[] = [],
+    private readonly links: DocLink[] = [],
     options: BoardStoreOptions = {}
   ) {
     this.undoManager = new Y.UndoManager(boardTypes(board), {
@@ -105,10 +115,15 @@ export class BoardStore {
     }
     const statuses = links.map((): ConnectionStatus => 'connecting');
     const syncedFlags = links.map(() => false);
+    const pendingCounts = links.map(() => 0);
     links.forEach((link, index) => {
       link.onStatus((status) => {
         statuses[index] = status;
         this.status = combinedStatus(statuses);
+      });
+      link.onPending?.((count) => {
+        pendingCounts[index] = count;
+        this.pending = pendingCounts.reduce((sum, value) => sum + value, 0);
       });
       link.onSynced((synced) => {
         syncedFlags[index] = synced;
@@ -175,6 +190,11 @@ export class BoardStore {
   toggleSpotlight(dealId: string | null): void {
     this.spotlightDealId = dealId === this.spotlightDealId ? null : dealId;
     this.setPresence({ spotlightDealId: this.spotlightDealId });
+  }
+
+  /** Try every link again now, e.g. after access came back. */
+  reconnect(): void {
+    for (const link of this.links) link.reconnect?.();
   }
 
   destroy(): void {

@@ -9,7 +9,14 @@ describe('TopBar', () => {
     render(TopBar, { user, status: 'disconnected' });
     const status = screen.getByRole('status');
     expect(status.dataset.connection).toBe('disconnected');
-    expect(status.textContent).toMatch(/Offline/);
+    expect(status.textContent).toMatch(/Reconnecting/);
+  });
+
+  it('tells offline apart from a server that cannot be reached, and counts changes not yet saved', () => {
+    render(TopBar, { user, status: 'offline', pending: 3 });
+    const status = screen.getByRole('status');
+    expect(status.dataset.connection).toBe('offline');
+    expect(status.textContent).toMatch(/Offline · 3 changes not yet saved/);
   });
 
   it('groups pipelines by workspace when there are several teams', () => {

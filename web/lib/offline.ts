@@ -1,0 +1,43 @@
+import { clearDocument } from 'y-indexeddb';
+
+/**
+ * What this browser keeps for working offline, per signed-in user: the docs in IndexedDB and the last answers of
+ * /api/me and /api/pipelines. All of it goes on logout, so the next person at this computer sees nothing.
+ */
+const docsKey = (userId: string) => `lanes:local-docs:${userId}`;
+const CACHE_PREFIX = 'lanes:cache:';
+
+function storage(): Storage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function rememberLocalDoc(userId: string, name: string): void {
+  const store = storage();
+  if (!store) return;
+  const names = new Set<string>(JSON.parse(store.getItem(docsKey(userId)) ?? '[]'));
+  names.add(name);
+  store.setItem(docsKey(userId), JSON.stringify([...names]));
+}
+
+export function cacheResponse(path: string, value: unknown): void {
+  storage()?.setItem(CACHE_PREFIX + path, JSON.stringify(value));
+}
+
+export function cachedResponse<T>(path: string): T | undefined {
+  const text = storage()?.getItem(CACHE_PREFIX + path);
+  return text ? (JSON.parse(text) as T) : undefined;
+}
+
+/** Forget everything kept offline for everyone who used this browser. */
+export async function clearOfflineData(): Promise<void> {
+  const store = storage();
+  if (!store) return;
+  const keys = Array.from({ length: store.length }, (_, index) => store.key(index)!).filter(Boolean);
+  const docs = keys.filter((key) => key.startsWith('lanes:local-docs:')).flatMap((key) => JSON.parse(store.getItem(key) ?? '[]') as string[]);
+  for (const key of keys) if (key.startsWith('lanes:')) store.removeItem(key);
+  await Promise.all(docs.map((name) => clearDocument(name).catch(() => undefined)));
+}
