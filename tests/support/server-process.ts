@@ -82,11 +82,13 @@ export class ServerProcess {
     if (!this.storage.env.DATABASE_URL) delete env.DATABASE_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // `start` again after `kill` or `stop` restarts on the same port and storage: only this run's output counts.
+    const runStartsAt = this.output.length;
     await new Promise<void>((ready, fail) => {
       const timeout = setTimeout(() => fail(new Error(`server did not start:\n${this.output}`)), 60_000);
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
-        if (this.output.includes('Lanes is running')) {
+        if (this.output.indexOf('Lanes is running', runStartsAt) >= 0) {
           clearTimeout(timeout);
           ready();
         }
