@@ -37,6 +37,7 @@ const { app, rooms, injectWebSocket } = createApp({
   uiDir,
   rooms: { unloadAfterMs: envInt('ROOM_UNLOAD_MS', 5_000), maxDocBytes: envInt('MAX_DOC_BYTES', 50 * 1024 * 1024) },
   sockets: { maxMessageBytes: envInt('MAX_MESSAGE_BYTES', 1024 * 1024), maxSendBufferBytes: envInt('MAX_SEND_BUFFER_BYTES', 8 * 1024 * 1024) },
+  readyMaxPending: envInt('READY_MAX_PENDING', 10_000),
   trustProxy: ['1', 'true', 'yes'].includes((process.env.TRUST_PROXY ?? '').toLowerCase())
 });
 const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
