@@ -5,6 +5,7 @@ import { authRoutes } from './api/auth-routes.ts';
 import { workspaceRoutes } from './api/workspace-routes.ts';
 import { authenticate, sameOriginForCookies } from './auth/middleware.ts';
 import { healthRoutes } from './health.ts';
+import { Metrics } from './metrics.ts';
 import { Rooms, type RoomsOptions } from './sync/rooms.ts';
 import { socketRoute, type SocketLimits } from './sync/socket-route.ts';
 import { staticUi } from './static-ui.ts';
@@ -24,9 +25,11 @@ export interface AppOptions extends AppDeps {
 export function createApp(options: AppOptions) {
   const deps: AppDeps = { db: options.db, log: options.log, clock: options.clock };
   const app = new Hono<AppEnv>();
-  const rooms = new Rooms(deps.db, deps.log, options.rooms);
+  const metrics = new Metrics();
+  const rooms = new Rooms(deps.db, deps.log, { ...options.rooms, metrics });
+  metrics.watch(rooms);
   const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
-  const socket = socketRoute(deps, rooms, upgradeWebSocket, options.sockets);
+  const socket = socketRoute(deps, rooms, upgradeWebSocket, options.sockets, metrics);
   socket.limitFrames(wss);
   // Cleared by stopAccepting() at shutdown: new sockets are refused and /readyz reports unready.
   let accepting = true;
@@ -42,6 +45,10 @@ export function createApp(options: AppOptions) {
   });
 
   app.route('/', healthRoutes({ db: deps.db, pendingWrites: () => rooms.writer.pendingCount, maxPendingWrites: options.readyMaxPending, accepting: () => accepting }));
+  app.get('/metrics', async (c) => {
+    const { contentType, body } = await metrics.render();
+    return c.body(body, 200, { 'content-type': contentType });
+  });
   app.use('/ws/*', async (c, next) => (accepting ? next() : c.json({ error: 'unavailable', reason: 'server is shutting down; reconnect shortly' }, 503)));
   app.use('/api/*', authenticate(deps), sameOriginForCookies);
   app.use('/ws/*', authenticate(deps), sameOriginForCookies);
@@ -54,5 +61,5 @@ export function createApp(options: AppOptions) {
   const stopAccepting = () => {
     accepting = false;
   };
-  return { app, rooms, injectWebSocket, wss, live, stopAccepting };
+  return { app, rooms, metrics, injectWebSocket, wss, live, stopAccepting };
 }

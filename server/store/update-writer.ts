@@ -9,6 +9,8 @@ export interface UpdateWriterOptions {
   maxRetryDelayMs?: number;
   onStored?: (room: string, count: number) => void;
   onError?: (error: Error, attempt: number) => void;
+  /** How long a successful batch write took. */
+  onWritten?: (seconds: number) => void;
 }
 
 /**
@@ -56,8 +58,10 @@ export class UpdateWriter {
     this.inFlight = this.pending;
     this.pending = [];
     const batch = this.inFlight;
+    const started = performance.now();
     this.writing = appendUpdates(this.db, batch).then(
       () => {
+        this.options.onWritten?.((performance.now() - started) / 1000);
         this.failures = 0;
         this.inFlight = [];
         const perRoom = new Map<string, number>();
