@@ -105,14 +105,18 @@ export class Rooms {
     return count;
   }
 
-  /** Store what is pending for every room and close every connection, e.g. on shutdown. */
-  async closeAll(code: number, reason: string): Promise<void> {
+  /**
+   * Close every connection, then store what is pending for every room, retrying failed writes for up to
+   * `timeoutMs` (shutdown). Resolves with how many accepted updates could not be stored.
+   */
+  async closeAll(code: number, reason: string, timeoutMs = 30_000): Promise<number> {
     for (const entry of this.entries.values()) {
       if (entry.unloadTimer) clearTimeout(entry.unloadTimer);
       entry.room.closeAll(code, reason);
     }
-    await this.writer.drain();
+    const notStored = await this.writer.drainWithin(timeoutMs);
     this.writer.close();
+    return notStored;
   }
 
   private async load(name: string): Promise<Entry> {
