@@ -25,18 +25,21 @@ function envInt(name: string, fallback: number): number {
   return value;
 }
 
+const shutdownTimeoutMs = envInt('SHUTDOWN_TIMEOUT_MS', 30_000);
+
 const db = await openDb({ databaseUrl: process.env.DATABASE_URL, dataDir });
 const applied = await migrate(db);
 log.info('database ready', { kind: db.kind, where: db.kind === 'pglite' ? dataDir : 'DATABASE_URL', migrationsApplied: applied });
 if (!existsSync(uiDir)) log.warn('no built UI found; run `npm run build`', { uiDir });
 
-const { app, rooms, injectWebSocket } = createApp({
+const { app, rooms, injectWebSocket, wss, stopAccepting } = createApp({
   db,
   log,
   clock: Date.now,
   uiDir,
   rooms: { unloadAfterMs: envInt('ROOM_UNLOAD_MS', 5_000), maxDocBytes: envInt('MAX_DOC_BYTES', 50 * 1024 * 1024) },
   sockets: { maxMessageBytes: envInt('MAX_MESSAGE_BYTES', 1024 * 1024), maxSendBufferBytes: envInt('MAX_SEND_BUFFER_BYTES', 8 * 1024 * 1024) },
+  readyMaxPending: envInt('READY_MAX_PENDING', 10_000),
   trustProxy: ['1', 'true', 'yes'].includes((process.env.TRUST_PROXY ?? '').toLowerCase())
 });
 const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
@@ -45,19 +48,35 @@ const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
 injectWebSocket(server);
 
 let stopping = false;
+
+/**
+ * SIGTERM/SIGINT: stop taking connections, close every socket with 1001, then store every pending update,
+ * retrying a failing database for up to SHUTDOWN_TIMEOUT_MS. Exit 0 when all is stored, 1 when not.
+ */
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  log.info('shutting down: storing pending updates', { signal });
+  stopAccepting();
   server.close();
-  try {
-    await rooms.closeAll(1001, 'server going away');
-    await db.close();
-    process.exit(0);
-  } catch (error) {
-    log.error('shutdown could not store everything', { error: (error as Error).message });
+  log.info('shutting down: closing sockets and storing pending updates', { signal, pending: rooms.writer.pendingCount, timeoutMs: shutdownTimeoutMs });
+  const notStored = await rooms.closeAll(1001, 'server going away', shutdownTimeoutMs);
+  // A socket whose upgrade was still under way when the rooms closed.
+  for (const socket of wss.clients) socket.close(1001, 'server going away');
+  await socketsClosed(1_000);
+  if (notStored > 0) {
+    log.error(`shutdown gave up after ${shutdownTimeoutMs} ms: ${notStored} updates were not stored`, { notStored, timeoutMs: shutdownTimeoutMs });
     process.exit(1);
   }
+  await db.close().catch((error: Error) => log.warn('closing the database failed', { error: error.message }));
+  log.info('shut down: every update is stored');
+  process.exit(0);
 }
+
+/** Give clients a moment to answer our close frames, so they see 1001 rather than a dropped connection. */
+async function socketsClosed(withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

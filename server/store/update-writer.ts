@@ -9,6 +9,8 @@ export interface UpdateWriterOptions {
   maxRetryDelayMs?: number;
   onStored?: (room: string, count: number) => void;
   onError?: (error: Error, attempt: number) => void;
+  /** How long a successful batch write took. */
+  onWritten?: (seconds: number) => void;
 }
 
 /**
@@ -56,8 +58,10 @@ export class UpdateWriter {
     this.inFlight = this.pending;
     this.pending = [];
     const batch = this.inFlight;
+    const started = performance.now();
     this.writing = appendUpdates(this.db, batch).then(
       () => {
+        this.options.onWritten?.((performance.now() - started) / 1000);
         this.failures = 0;
         this.inFlight = [];
         const perRoom = new Map<string, number>();
@@ -84,6 +88,29 @@ export class UpdateWriter {
   /** Resolves once nothing for `room` is waiting; rejects if a write fails meanwhile. */
   async drain(room?: string): Promise<void> {
     while (room ? this.hasPending(room) : this.pendingCount > 0) await this.flush();
+  }
+
+  /**
+   * Keep writing, retrying failures with back-off, until nothing is pending or `timeoutMs` has passed (shutdown
+   * with the database away). Resolves with how many updates are still not stored.
+   */
+  async drainWithin(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let attempt = 0;
+    while (this.pendingCount > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      let timer: NodeJS.Timeout | undefined;
+      const timeUp = new Promise<'time up'>((resolve) => (timer = setTimeout(() => resolve('time up'), left)));
+      const outcome = await Promise.race([this.flush().then(() => 'stored' as const, () => 'failed' as const), timeUp]);
+      clearTimeout(timer);
+      if (outcome === 'time up') break;
+      if (outcome === 'failed') {
+        const delay = Math.min(this.retryDelayMs * 2 ** attempt++, this.maxRetryDelayMs, Math.max(0, deadline - Date.now()));
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    return this.pendingCount;
   }
 
   close(): void {

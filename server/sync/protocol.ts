@@ -49,6 +49,11 @@ export function encodeDocUpdate(update: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
+/** A broadcast doc update (sync message, update subtype), told apart by its first two bytes without decoding it. */
+export function isDocUpdateMessage(message: Uint8Array): boolean {
+  return message[0] === MESSAGE_SYNC && message[1] === syncProtocol.messageYjsUpdate;
+}
+
 export function encodeAwareness(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MESSAGE_AWARENESS);

@@ -5,6 +5,7 @@ import type { Db } from '../store/db.ts';
 import { compactRoom, loadRoomUpdates } from '../store/update-log.ts';
 import { UpdateWriter } from '../store/update-writer.ts';
 import type { Log } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import { Room, type Connection } from './room.ts';
 
 export interface RoomsOptions {
@@ -14,6 +15,7 @@ export interface RoomsOptions {
   unloadAfterMs?: number;
   /** Refuse updates that would grow a doc past this many bytes (MAX_DOC_BYTES). */
   maxDocBytes?: number;
+  metrics?: Metrics;
 }
 
 interface Entry {
@@ -37,6 +39,7 @@ export class Rooms {
   private readonly compactAfter: number;
   private readonly unloadAfterMs: number;
   private readonly maxDocBytes: number | undefined;
+  private readonly metrics: Metrics | undefined;
 
   constructor(
     private readonly db: Db,
@@ -46,9 +49,14 @@ export class Rooms {
     this.compactAfter = options.compactAfter ?? 500;
     this.unloadAfterMs = options.unloadAfterMs ?? 5_000;
     this.maxDocBytes = options.maxDocBytes;
+    this.metrics = options.metrics;
     this.writer = new UpdateWriter(db, {
       onStored: (room, count) => this.afterStored(room, count),
-      onError: (error, attempt) => this.log.error('update log write failed; keeping updates in memory', { attempt, error: error.message })
+      onWritten: (seconds) => this.metrics?.writeSeconds.observe(seconds),
+      onError: (error, attempt) => {
+        this.metrics?.writeFailures.inc();
+        this.log.error('update log write failed; keeping updates in memory', { attempt, pending: this.writer.pendingCount, error: error.message });
+      }
     });
   }
 
@@ -97,22 +105,30 @@ export class Rooms {
     return count;
   }
 
-  /** Store what is pending for every room and close every connection, e.g. on shutdown. */
-  async closeAll(code: number, reason: string): Promise<void> {
+  /**
+   * Close every connection, then store what is pending for every room, retrying failed writes for up to
+   * `timeoutMs` (shutdown). Resolves with how many accepted updates could not be stored.
+   */
+  async closeAll(code: number, reason: string, timeoutMs = 30_000): Promise<number> {
     for (const entry of this.entries.values()) {
       if (entry.unloadTimer) clearTimeout(entry.unloadTimer);
       entry.room.closeAll(code, reason);
     }
-    await this.writer.drain();
+    const notStored = await this.writer.drainWithin(timeoutMs);
     this.writer.close();
+    return notStored;
   }
 
   private async load(name: string): Promise<Entry> {
     const room = new Room(
       name,
       {
-        onUpdate: (target, update) => this.writer.enqueue(target.name, update),
+        onUpdate: (target, update) => {
+          this.metrics?.updatesIn.inc();
+          this.writer.enqueue(target.name, update);
+        },
         onRejected: (target, connection: Connection, rejection) => {
+          this.metrics?.rejected(rejection.code);
           this.log.warn('closing connection: message refused', {
             room: target.name,
             user: connection.userId,

@@ -6,7 +6,8 @@ import { newId } from '../../shared/ids.ts';
 import { parseRoom } from '../../shared/rooms.ts';
 import type { AppDeps, AppEnv } from '../app-env.ts';
 import { pipelineAccess, roleIn } from '../store/workspaces.ts';
-import { CLOSE_READ_ONLY, CLOSE_SIGNED_OUT } from './protocol.ts';
+import type { Metrics } from '../metrics.ts';
+import { CLOSE_READ_ONLY, CLOSE_SIGNED_OUT, isDocUpdateMessage } from './protocol.ts';
 import type { Connection, Room } from './room.ts';
 import type { Rooms } from './rooms.ts';
 
@@ -38,7 +39,7 @@ export async function roomAccess(deps: AppDeps, userId: string, roomName: string
   return { ok: true, readOnly: !canEdit(role) };
 }
 
-function socketConnection(ws: WSContext, user: string, sessionId: string | null, readOnly: boolean, onOverflow: () => void, limits: Required<SocketLimits>): Connection {
+function socketConnection(ws: WSContext, user: string, sessionId: string | null, readOnly: boolean, onOverflow: () => void, limits: Required<SocketLimits>, metrics?: Metrics): Connection {
   const raw = ws.raw as WebSocket;
   return {
     id: newId(),
@@ -54,6 +55,7 @@ function socketConnection(ws: WSContext, user: string, sessionId: string | null,
         return;
       }
       raw.send(message);
+      if (metrics && isDocUpdateMessage(message)) metrics.updatesOut.inc();
     },
     close: (code, reason) => ws.close(code, reason)
   };
@@ -64,7 +66,7 @@ function socketConnection(ws: WSContext, user: string, sessionId: string | null,
  * client gets 401/403 before any Yjs message; the room is loaded before the socket opens. After that every message
  * is checked by the room (read-only viewers, malformed frames, doc size).
  */
-export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: UpgradeWebSocket, options: SocketLimits = {}) {
+export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: UpgradeWebSocket, options: SocketLimits = {}, metrics?: Metrics) {
   const limits: Required<SocketLimits> = {
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     maxSendBufferBytes: options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES
@@ -102,15 +104,20 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
           ws.close(1013, 'handshake took too long; reconnect');
           return;
         }
-        (ws.raw as WebSocket).on('error', (error) => deps.log.warn('socket error', { ...logFields(), error: error.message }));
+        (ws.raw as WebSocket).on('error', (error) => {
+          // ws closes an oversized frame with 1009 itself; the close event then shows only 1006.
+          if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics?.rejected(1009);
+          deps.log.warn('socket error', { ...logFields(), error: error.message });
+        });
         const overflow = () => deps.log.warn('dropping a client that stopped reading', { ...logFields(), limit: limits.maxSendBufferBytes });
-        connection = socketConnection(ws, user.id, sessionId, readOnly, overflow, limits);
+        connection = socketConnection(ws, user.id, sessionId, readOnly, overflow, limits, metrics);
         room.join(connection);
       },
       onMessage: (event, ws) => {
         if (!connection) return;
         if (!(event.data instanceof ArrayBuffer)) {
           deps.log.warn('closing connection: text frame', logFields());
+          metrics?.rejected(1003);
           room.disconnect(connection, 1003, 'binary messages only');
           ws.close(1003, 'binary messages only');
           return;

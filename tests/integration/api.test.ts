@@ -39,6 +39,11 @@ describe('REST API', () => {
     return { email, cookie: cookieOf(response.setCookie), user: response.json.user };
   };
 
+  it('answers /healthz and /readyz without authentication', async () => {
+    expect(await call('GET', '/healthz', { origin: null })).toMatchObject({ status: 200, json: { status: 'ok' } });
+    expect(await call('GET', '/readyz', { origin: null })).toMatchObject({ status: 200, json: { status: 'ready' } });
+  });
+
   it('signs up with a session cookie and a sample workspace and pipeline', async () => {
     const response = await call('POST', '/api/auth/signup', { body: { email: 'Dana@Example.com', name: 'Dana', password: 'a good password' } });
     expect(response.status).toBe(201);

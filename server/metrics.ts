@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What the gauges read at scrape time; `Rooms` is one. */
+export interface MetricsSource {
+  readonly connectionCount: number;
+  readonly loadedCount: number;
+  readonly writer: { readonly pendingCount: number };
+}
+
+/**
+ * The server's Prometheus metrics, in a registry of its own (tests run several apps in one process). Counters only
+ * count; rates per second come from Prometheus' rate() over them. Gauges read the live state when scraped.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly updatesIn: Counter;
+  readonly updatesOut: Counter;
+  readonly messagesRejected: Counter<'code'>;
+  readonly writeSeconds: Histogram;
+  readonly writeFailures: Counter;
+  private source: MetricsSource | null = null;
+
+  constructor() {
+    const registers = [this.registry];
+    this.gauge('lanes_connections', 'Live sync sockets', (source) => source.connectionCount);
+    this.gauge('lanes_rooms_loaded', 'Rooms (docs) held in memory', (source) => source.loadedCount);
+    this.gauge('lanes_pending_writes', 'Updates accepted but not yet stored in the update log', (source) => source.writer.pendingCount);
+    this.updatesIn = new Counter({ name: 'lanes_updates_in_total', help: 'Doc updates accepted from clients', registers });
+    this.updatesOut = new Counter({ name: 'lanes_updates_out_total', help: 'Doc update messages sent to clients', registers });
+    this.messagesRejected = new Counter({
+      name: 'lanes_messages_rejected_total',
+      help: 'Sockets closed for a refused message (bad input, read-only, too large), by close code',
+      labelNames: ['code'],
+      registers
+    });
+    this.writeSeconds = new Histogram({
+      name: 'lanes_write_seconds',
+      help: 'Time to commit one batch of updates to the update log',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers
+    });
+    this.writeFailures = new Counter({ name: 'lanes_write_failures_total', help: 'Update log writes that failed (and will be retried)', registers });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Attach the live state the gauges report (the app's Rooms). */
+  watch(source: MetricsSource): void {
+    this.source = source;
+  }
+
+  rejected(code: number): void {
+    this.messagesRejected.inc({ code: String(code) });
+  }
+
+  private gauge(name: string, help: string, pick: (source: MetricsSource) => number): void {
+    const gauge: Gauge = new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect: () => {
+        if (this.source) gauge.set(pick(this.source));
+      }
+    });
+  }
+
+  /** The exposition text for GET /metrics. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
