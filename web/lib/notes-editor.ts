@@ -27,10 +27,13 @@ const theme = EditorView.theme({
   '&': { border: '1px solid var(--border)', borderRadius: '8px', background: '#fff' },
   '&.cm-focused': { outline: '2px solid var(--accent)', outlineOffset: '2px' },
   '.cm-scroller': { fontFamily: 'var(--font)', lineHeight: '1.45', minHeight: '120px', maxHeight: '360px' },
-  '.cm-content': { padding: '8px 10px', minHeight: '120px' },
+  // Room above the first line for a colleague's name label.
+  '.cm-content': { padding: '14px 10px 8px', minHeight: '120px' },
   '.cm-line': { padding: '0' },
   '.cm-placeholder': { color: 'var(--muted)' },
-  '&.lanes-read-only': { background: 'var(--bg)' }
+  '&.lanes-read-only': { background: 'var(--bg)' },
+  // Names stay visible (y-codemirror.next shows them only on hover): who is typing where is the point.
+  '.cm-ySelectionInfo': { opacity: '1', fontFamily: 'var(--font)', fontWeight: '600', borderRadius: '3px 3px 3px 0', padding: '0 4px' }
 });
 
 /**
