@@ -20,11 +20,11 @@ function storeWithDeal() {
 const editorOf = (element: HTMLElement) => EditorView.findFromDOM(element)!;
 
 describe('DealNotes', () => {
-  it('shows the deal notes in a text box named after the deal', () => {
+  it('shows the deal notes in a text box named after the deal', async () => {
     const { doc, dealId, store } = storeWithDeal();
     dealNotes(doc, dealId)!.insert(0, 'Called on Monday');
     render(DealNotes, { store, dealId });
-    const box = screen.getByRole('textbox', { name: 'Notes on Bravo' });
+    const box = await screen.findByRole('textbox', { name: 'Notes on Bravo' });
     expect(box.textContent).toBe('Called on Monday');
     expect(screen.getByRole('heading', { name: 'Notes' })).toBeTruthy();
   });
@@ -32,7 +32,7 @@ describe('DealNotes', () => {
   it('writes typing into the Y.Text and shows a colleague’s typing', async () => {
     const { doc, dealId, store } = storeWithDeal();
     render(DealNotes, { store, dealId });
-    const view = editorOf(screen.getByRole('textbox', { name: 'Notes on Bravo' }));
+    const view = editorOf(await screen.findByRole('textbox', { name: 'Notes on Bravo' }));
     view.dispatch({ changes: { from: 0, insert: 'Demo booked.' } });
     expect(dealNotes(doc, dealId)!.toString()).toBe('Demo booked.');
     const colleague = new Y.Doc();
@@ -42,10 +42,11 @@ describe('DealNotes', () => {
     expect(view.state.doc.toString()).toBe('Demo booked. Ticket closed.');
   });
 
-  it('shows a colleague’s cursor labelled with their name', () => {
+  it('shows a colleague’s cursor labelled with their name', async () => {
     const { doc, dealId, store } = storeWithDeal();
     dealNotes(doc, dealId)!.insert(0, 'Budget approved');
     render(DealNotes, { store, dealId });
+    await screen.findByRole('textbox');
     const colleague = new Y.Doc();
     Y.applyUpdate(colleague, Y.encodeStateAsUpdate(doc));
     const presence = new Awareness(colleague);
@@ -60,10 +61,10 @@ describe('DealNotes', () => {
     presence.destroy();
   });
 
-  it('undoes only this user’s typing, not a colleague’s', () => {
+  it('undoes only this user’s typing, not a colleague’s', async () => {
     const { doc, dealId, store } = storeWithDeal();
     render(DealNotes, { store, dealId });
-    const view = editorOf(screen.getByRole('textbox'));
+    const view = editorOf(await screen.findByRole('textbox'));
     view.dispatch({ changes: { from: 0, insert: 'mine' } });
     dealNotes(doc, dealId)!.insert(4, ' theirs');
     const mod = navigator.platform.includes('Mac') ? { metaKey: true } : { ctrlKey: true };
@@ -74,7 +75,7 @@ describe('DealNotes', () => {
   it('takes no typing when read-only', async () => {
     const { dealId, store } = storeWithDeal();
     const { rerender } = render(DealNotes, { store, dealId, readOnly: true });
-    const box = screen.getByRole('textbox', { name: 'Notes on Bravo' });
+    const box = await screen.findByRole('textbox', { name: 'Notes on Bravo' });
     expect(box.getAttribute('contenteditable')).toBe('false');
     expect(editorOf(box).state.readOnly).toBe(true);
     await rerender({ store, dealId, readOnly: false });
@@ -85,7 +86,7 @@ describe('DealNotes', () => {
   it('renames the text box with the deal, keeping the same editor', async () => {
     const { dealId, store } = storeWithDeal();
     render(DealNotes, { store, dealId });
-    const box = screen.getByRole('textbox', { name: 'Notes on Bravo' });
+    const box = await screen.findByRole('textbox', { name: 'Notes on Bravo' });
     store.updateDeal(dealId, { title: 'Bravo renewal' });
     await tick();
     expect(screen.getByRole('textbox', { name: 'Notes on Bravo renewal' })).toBe(box);
@@ -101,13 +102,25 @@ describe('DealNotes', () => {
     expect(dealNotes(doc, dealId)).toBeNull();
   });
 
-  it('destroys the editor and stops following the notes when unmounted', () => {
+  it('destroys the editor and stops following the notes when unmounted', async () => {
     const { doc, dealId, store } = storeWithDeal();
     const { unmount } = render(DealNotes, { store, dealId });
-    const view = editorOf(screen.getByRole('textbox'));
+    const view = editorOf(await screen.findByRole('textbox'));
     unmount();
     expect(view.dom.isConnected).toBe(false);
     dealNotes(doc, dealId)!.insert(0, 'after close');
     expect(view.state.doc.toString()).toBe('');
+  });
+
+  it('builds no editor when closed before the editor code has loaded', async () => {
+    const { dealId, store } = storeWithDeal();
+    // A built editor listens to the awareness for colleagues' cursors (lib0 Observable keeps listeners in _observers).
+    const awarenessListeners = () => (store.awareness as unknown as { _observers: Map<string, Set<unknown>> })._observers.get('change')?.size ?? 0;
+    const before = awarenessListeners();
+    const { unmount } = render(DealNotes, { store, dealId });
+    unmount();
+    await import('../notes-editor.ts');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(awarenessListeners()).toBe(before);
   });
 });

@@ -55,11 +55,11 @@ describe('DealPanel', () => {
     expect((screen.getByLabelText('Contact') as HTMLSelectElement).value).toBe(contact.id);
   });
 
-  it('shows the deal notes under a Notes heading, read-only for a viewer', () => {
+  it('shows the deal notes under a Notes heading, read-only for a viewer', async () => {
     const { dealId, store } = storeWithDeal();
     render(DealPanel, { store, dealId, readOnly: true, onclose: () => {} });
     expect(screen.getByRole('heading', { name: 'Notes' })).toBeTruthy();
-    const notes = screen.getByRole('textbox', { name: 'Notes on Bravo' });
+    const notes = await screen.findByRole('textbox', { name: 'Notes on Bravo' });
     expect(notes.getAttribute('contenteditable')).toBe('false');
   });
 
