@@ -1,8 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { addDeal, deleteDeal, initBoard, migrateBoard, moveDeal, readColumn, readColumns, readDeal, readStages, renameStage, updateDeal } from './board-doc.ts';
+import {
+  addDeal,
+  dealNotes,
+  deleteDeal,
+  initBoard,
+  migrateBoard,
+  moveDeal,
+  observeBoard,
+  readColumn,
+  readColumns,
+  readDeal,
+  readSchemaVersion,
+  readStages,
+  renameStage,
+  updateDeal
+} from './board-doc.ts';
 import { DEFAULT_STAGES, buildSamplePipeline } from './sample-pipeline.ts';
 import { InvalidFieldError } from './deal-fields.ts';
+import { writeV1Board } from '../tests/support/board-v1.ts';
 
 function newBoard() {
   const doc = new Y.Doc();
@@ -25,7 +41,7 @@ describe('board doc accessors', () => {
     const { doc, stages } = newBoard();
     expect(stages.map((stage) => stage.name)).toEqual(['Lead in', 'Qualified', 'Demo', 'Proposal', 'Negotiation', 'Won', 'Lost']);
     expect(stages[3].probability).toBe(60);
-    expect(migrateBoard(doc)).toEqual({ from: 1, to: 1 });
+    expect(migrateBoard(doc)).toEqual({ from: 2, to: 2 });
   });
 
   it('adds deals at the top by default and at the bottom on request', () => {
@@ -128,6 +144,83 @@ describe('concurrent moves', () => {
       expect(readDeal(a, deal)).toEqual(readDeal(b, deal));
     });
   }
+});
+
+describe('deal notes (schema v2)', () => {
+  it('a new deal starts with empty notes', () => {
+    const { doc, lead } = newBoard();
+    const id = addDeal(doc, lead, { title: 'Acme' });
+    expect(dealNotes(doc, id)?.toString()).toBe('');
+    expect(dealNotes(doc, 'no-such-deal')).toBeNull();
+  });
+
+  it('a v1 doc migrates to v2 with notes on every deal, and the deals keep their fields', () => {
+    const doc = new Y.Doc();
+    const ids = writeV1Board(doc, ['Acme', 'Globex', 'Initech']);
+    expect(ids.map((id) => dealNotes(doc, id))).toEqual([null, null, null]);
+    const before = ids.map((id) => readDeal(doc, id));
+    expect(migrateBoard(doc)).toEqual({ from: 1, to: 2 });
+    expect(readSchemaVersion(doc)).toBe(2);
+    expect(ids.map((id) => dealNotes(doc, id)?.toString())).toEqual(['', '', '']);
+    expect(ids.map((id) => readDeal(doc, id))).toEqual(before);
+  });
+
+  it('migrating twice changes nothing the second time', () => {
+    const doc = new Y.Doc();
+    const [id] = writeV1Board(doc, ['Acme']);
+    migrateBoard(doc);
+    dealNotes(doc, id)!.insert(0, 'Called Tuesday');
+    const notes = dealNotes(doc, id);
+    const updates: Uint8Array[] = [];
+    doc.on('update', (update: Uint8Array) => updates.push(update));
+    expect(migrateBoard(doc)).toEqual({ from: 2, to: 2 });
+    expect(updates).toHaveLength(0);
+    expect(dealNotes(doc, id)).toBe(notes);
+    expect(notes?.toString()).toBe('Called Tuesday');
+  });
+
+  it('gives notes to a deal that a tab still running v1 code added to a v2 doc', () => {
+    const { doc, lead } = newBoard();
+    const modern = addDeal(doc, lead, { title: 'Modern' });
+    dealNotes(doc, modern)!.insert(0, 'keep me');
+    const legacy = new Y.Map<unknown>(Object.entries({ id: 'legacy', title: 'Legacy', stageId: lead, rank: 'a0' }));
+    doc.getMap<Y.Map<unknown>>('deals').set('legacy', legacy);
+    migrateBoard(doc);
+    expect(dealNotes(doc, 'legacy')?.toString()).toBe('');
+    expect(dealNotes(doc, modern)?.toString()).toBe('keep me');
+  });
+
+  it('refuses a doc newer than this code', () => {
+    const { doc } = newBoard();
+    doc.getMap('meta').set('schemaVersion', 3);
+    expect(() => migrateBoard(doc)).toThrow(/newer than this code/);
+  });
+
+  it('two people typing in the same notes at once both keep their text', () => {
+    const { doc: a, lead } = newBoard();
+    const id = addDeal(a, lead, { title: 'Shared' });
+    dealNotes(a, id)!.insert(0, 'Budget approved.');
+    const b = new Y.Doc();
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    dealNotes(a, id)!.insert(0, 'Sales: demo on Friday. ');
+    dealNotes(b, id)!.insert(dealNotes(b, id)!.length, ' Support: ticket #42 closed.');
+    sync(a, b);
+    const merged = dealNotes(a, id)!.toString();
+    expect(merged).toBe('Sales: demo on Friday. Budget approved. Support: ticket #42 closed.');
+    expect(dealNotes(b, id)!.toString()).toBe(merged);
+  });
+
+  it('typing in notes does not re-read the board, a field edit does', () => {
+    const { doc, lead } = newBoard();
+    const id = addDeal(doc, lead, { title: 'Quiet' });
+    let reads = 0;
+    const stop = observeBoard(doc, () => reads++);
+    dealNotes(doc, id)!.insert(0, 'typing');
+    expect(reads).toBe(0);
+    updateDeal(doc, id, { value: 5 });
+    expect(reads).toBe(1);
+    stop();
+  });
 });
 
 describe('sample pipeline', () => {

@@ -8,10 +8,11 @@ import { dealFieldsSchema, dealPatchSchema, parseOrThrow, type DealFields, type 
  *   getMap('meta')    schemaVersion, pipelineId, workspaceId, name
  *   getArray('stages') Y.Map {id, name, probability (0-100), outcome: 'open' | 'won' | 'lost'}
  *   getMap('deals')   dealId → Y.Map {id, title, value, currency, stageId, rank, contactId, ownerId,
- *                     expectedCloseDate, tags (Y.Map tag → true), createdAt, updatedAt, lastActivityAt}
+ *                     expectedCloseDate, tags (Y.Map tag → true), notes (Y.Text, since v2), createdAt,
+ *                     updatedAt, lastActivityAt}
  * Only the functions in this file write that structure.
  */
-export const BOARD_SCHEMA_VERSION = 1;
+export const BOARD_SCHEMA_VERSION = 2;
 
 export type StageOutcome = 'open' | 'won' | 'lost';
 
@@ -85,19 +86,33 @@ function stageMap(stage: Stage): Y.Map<unknown> {
 const boardMigrations: Array<(doc: Y.Doc) => void> = [
   (doc) => {
     meta(doc).set('schemaVersion', 1);
+  },
+  (doc) => {
+    giveEveryDealNotes(doc);
+    meta(doc).set('schemaVersion', 2);
   }
 ];
+
+/**
+ * Only the server (migrations) and addDeal create a deal's notes: two clients each creating the Y.Text for one deal
+ * at once would leave only one of them in the map, and the other's typing would vanish.
+ */
+function giveEveryDealNotes(doc: Y.Doc): void {
+  for (const map of dealsMap(doc).values()) {
+    if (!(map.get('notes') instanceof Y.Text)) map.set('notes', new Y.Text());
+  }
+}
 
 export function migrateBoard(doc: Y.Doc): { from: number; to: number } {
   const from = readSchemaVersion(doc);
   if (from > BOARD_SCHEMA_VERSION) {
     throw new BoardError(`board doc has schemaVersion ${from}, newer than this code (${BOARD_SCHEMA_VERSION})`);
   }
-  if (from < BOARD_SCHEMA_VERSION) {
-    doc.transact(() => {
-      for (let version = from; version < BOARD_SCHEMA_VERSION; version++) boardMigrations[version](doc);
-    }, 'migration');
-  }
+  doc.transact(() => {
+    for (let version = from; version < BOARD_SCHEMA_VERSION; version++) boardMigrations[version](doc);
+    // A tab still running v1 code adds deals without notes to a v2 doc: give them notes at the next load too.
+    giveEveryDealNotes(doc);
+  }, 'migration');
   return { from, to: BOARD_SCHEMA_VERSION };
 }
 
@@ -159,6 +174,15 @@ function readDealMap(map: Y.Map<unknown>): Deal {
 export function readDeal(doc: Y.Doc, dealId: string): Deal | undefined {
   const map = dealsMap(doc).get(dealId);
   return map ? readDealMap(map) : undefined;
+}
+
+/**
+ * A deal's shared notes, edited as plain text by several people at once; null for an unknown deal or a deal in a
+ * doc the server has not migrated to v2 yet (readers show no notes then; they never create them).
+ */
+export function dealNotes(doc: Y.Doc, dealId: string): Y.Text | null {
+  const notes = dealsMap(doc).get(dealId)?.get('notes');
+  return notes instanceof Y.Text ? notes : null;
 }
 
 export function readDeals(doc: Y.Doc): Deal[] {
@@ -231,6 +255,7 @@ export function addDeal(
       map.set(key, value);
     }
     setTags(map, tags);
+    map.set('notes', new Y.Text());
   }, context.origin);
   return id;
 }
@@ -277,9 +302,14 @@ export function deleteDeal(doc: Y.Doc, dealId: string, context: WriteContext = {
   doc.transact(() => dealsMap(doc).delete(dealId), context.origin);
 }
 
-/** Call `listener` after every change to the board (local or remote); returns the unsubscribe function. */
+/**
+ * Call `listener` after every change to the board's read model (local or remote); returns the unsubscribe function.
+ * Typing in notes is not such a change: the notes editor follows its Y.Text itself.
+ */
 export function observeBoard(doc: Y.Doc, listener: () => void): () => void {
-  const handler = () => listener();
+  const handler = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>) => {
+    if (!events.every((event) => event.target instanceof Y.Text)) listener();
+  };
   meta(doc).observeDeep(handler);
   stagesArray(doc).observeDeep(handler);
   dealsMap(doc).observeDeep(handler);

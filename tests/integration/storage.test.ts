@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { addDeal, initBoard, readDeals, readStages } from '../../shared/board-doc.ts';
+import { addDeal, dealNotes, initBoard, readDeals, readSchemaVersion, readStages } from '../../shared/board-doc.ts';
 import { DEFAULT_STAGES } from '../../shared/sample-pipeline.ts';
 import { openDb, type Db } from '../../server/store/db.ts';
 import { migrate } from '../../server/store/migrations.ts';
@@ -11,6 +11,7 @@ import { silentLog } from '../../server/log.ts';
 import { encodeDocUpdate } from '../../server/sync/protocol.ts';
 import { postgresStorage, type Storage } from '../support/server-process.ts';
 import { eventually } from '../support/clients.ts';
+import { writeV1Board } from '../support/board-v1.ts';
 
 const backends = [
   { label: 'PGlite', open: async () => ({ db: await openDb({ dataDir: 'memory://' }), storage: null as Storage | null }) },
@@ -121,6 +122,24 @@ describe.each(backends)('update log and snapshots on $label', ({ open }) => {
     const reloaded = await rooms.acquire(room);
     expect(readDeals(reloaded.doc)).toHaveLength(31);
     rooms.release(reloaded);
+    await rooms.closeAll(1001, 'test over');
+  });
+
+  it('a stored v1 board is migrated to v2 on load, notes on every deal, and the migration is stored', async () => {
+    const rooms = new Rooms(db, silentLog, { unloadAfterMs: 10 });
+    const v1 = new Y.Doc();
+    const ids = writeV1Board(v1, ['Acme', 'Globex']);
+    await writeSnapshot(db, room, Y.encodeStateAsUpdate(v1));
+    const live = await rooms.acquire(room);
+    expect(readSchemaVersion(live.doc)).toBe(2);
+    expect(ids.map((id) => dealNotes(live.doc, id)?.toString())).toEqual(['', '']);
+    dealNotes(live.doc, ids[0])!.insert(0, 'Renewal call booked');
+    rooms.release(live);
+    await eventually(() => expect(rooms.loadedCount).toBe(0), 2_000);
+    const stored = new Y.Doc();
+    Y.applyUpdate(stored, (await loadRoomState(db, room))!);
+    expect(readSchemaVersion(stored)).toBe(2);
+    expect(ids.map((id) => dealNotes(stored, id)?.toString())).toEqual(['Renewal call booked', '']);
     await rooms.closeAll(1001, 'test over');
   });
 });

@@ -3,6 +3,7 @@ import { Awareness } from 'y-protocols/awareness';
 import {
   addDeal,
   boardTypes,
+  dealNotes,
   deleteDeal,
   moveDeal,
   observeBoard,
@@ -139,6 +140,14 @@ export class BoardStore {
       if (found) return found;
     }
     return undefined;
+  }
+
+  /**
+   * A deal's shared notes, for an editor binding (y-codemirror.next) to edit live; null while the doc has none yet.
+   * Not a rune: the Y.Text is the state, and the binding follows it.
+   */
+  dealNotes(dealId: string): Y.Text | null {
+    return dealNotes(this.board, dealId);
   }
 
   moveDeal(dealId: string, toStageId: string, index: number): void {

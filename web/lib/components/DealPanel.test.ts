@@ -55,6 +55,14 @@ describe('DealPanel', () => {
     expect((screen.getByLabelText('Contact') as HTMLSelectElement).value).toBe(contact.id);
   });
 
+  it('shows the deal notes under a Notes heading, read-only for a viewer', async () => {
+    const { dealId, store } = storeWithDeal();
+    render(DealPanel, { store, dealId, readOnly: true, onclose: () => {} });
+    expect(screen.getByRole('heading', { name: 'Notes' })).toBeTruthy();
+    const notes = await screen.findByRole('textbox', { name: 'Notes on Bravo' });
+    expect(notes.getAttribute('contenteditable')).toBe('false');
+  });
+
   it('closes with Escape', async () => {
     const { dealId, store } = storeWithDeal();
     let closed = 0;
