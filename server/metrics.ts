@@ -13,6 +13,7 @@ export interface MetricsSource {
  */
 export class Metrics {
   readonly registry = new Registry();
+  readonly messagesIn: Counter;
   readonly updatesIn: Counter;
   readonly updatesOut: Counter;
   readonly messagesRejected: Counter<'code'>;
@@ -25,6 +26,7 @@ export class Metrics {
     this.gauge('lanes_connections', 'Live sync sockets', (source) => source.connectionCount);
     this.gauge('lanes_rooms_loaded', 'Rooms (docs) held in memory', (source) => source.loadedCount);
     this.gauge('lanes_pending_writes', 'Updates accepted but not yet stored in the update log', (source) => source.writer.pendingCount);
+    this.messagesIn = new Counter({ name: 'lanes_messages_in_total', help: 'WebSocket messages received from clients (any kind, valid or not)', registers });
     this.updatesIn = new Counter({ name: 'lanes_updates_in_total', help: 'Doc updates accepted from clients', registers });
     this.updatesOut = new Counter({ name: 'lanes_updates_out_total', help: 'Doc update messages sent to clients', registers });
     this.messagesRejected = new Counter({

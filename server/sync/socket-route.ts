@@ -105,9 +105,11 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
           return;
         }
         (ws.raw as WebSocket).on('error', (error) => {
-          // ws closes an oversized frame with 1009 itself; the close event then shows only 1006.
-          if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics?.rejected(1009);
-          deps.log.warn('socket error', { ...logFields(), error: error.message });
+          // ws closes an oversized frame with 1009 itself (the close event then shows only 1006): say so here.
+          if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+            metrics?.rejected(1009);
+            deps.log.warn('closing connection: message refused', { ...logFields(), code: 1009, reason: `message over ${limits.maxMessageBytes} bytes` });
+          } else deps.log.warn('socket error', { ...logFields(), error: error.message });
         });
         const overflow = () => deps.log.warn('dropping a client that stopped reading', { ...logFields(), limit: limits.maxSendBufferBytes });
         connection = socketConnection(ws, user.id, sessionId, readOnly, overflow, limits, metrics);
@@ -115,6 +117,7 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
       },
       onMessage: (event, ws) => {
         if (!connection) return;
+        metrics?.messagesIn.inc();
         if (!(event.data instanceof ArrayBuffer)) {
           deps.log.warn('closing connection: text frame', logFields());
           metrics?.rejected(1003);
@@ -124,9 +127,8 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
         }
         room.receive(connection, new Uint8Array(event.data));
       },
-      onClose: (event) => {
+      onClose: () => {
         clearTimeout(handshakeTimeout);
-        if (event.code === 1009) deps.log.warn('closed connection: message too big', { ...logFields(), limit: limits.maxMessageBytes });
         if (connection) room.leave(connection);
         release();
       }
