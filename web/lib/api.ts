@@ -14,7 +14,7 @@ export class ApiError extends Error {
 }
 
 /** GETs whose last answer is kept, so a board reloaded without network still knows who and where you are. */
-const OFFLINE_READABLE = new Set(['/api/me', '/api/pipelines']);
+const offlineReadable = (path: string) => path === '/api/me' || path === '/api/pipelines' || /^\/api\/workspaces\/[^/]+\/members$/.test(path);
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
@@ -26,11 +26,11 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
       body: body === undefined ? undefined : JSON.stringify(body)
     });
   } catch (error) {
-    const cached = method === 'GET' && OFFLINE_READABLE.has(path) ? cachedResponse<T>(path) : undefined;
+    const cached = method === 'GET' && offlineReadable(path) ? cachedResponse<T>(path) : undefined;
     if (cached !== undefined) return cached;
     throw new ApiError(0, 'no connection to the Lanes server');
   }
-  if (response.ok && method === 'GET' && OFFLINE_READABLE.has(path)) {
+  if (response.ok && method === 'GET' && offlineReadable(path)) {
     const text = await response.clone().text();
     if (text) cacheResponse(path, JSON.parse(text));
   }

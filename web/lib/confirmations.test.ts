@@ -36,4 +36,17 @@ describe('confirmations', () => {
     confirmations.serverHas(Y.encodeStateVector(new Y.Doc()));
     expect(confirmations.pending).toBe(1);
   });
+
+  it('still counts changes kept from an earlier visit after a reload without network, from the last known server state', () => {
+    const server = new Y.Doc();
+    server.getMap('m').set('before', 1);
+    const earlier = new Y.Doc();
+    Y.applyUpdate(earlier, Y.encodeStateAsUpdate(server));
+    earlier.getMap('m').set('offline', true);
+    const reloaded = new Y.Doc();
+    const confirmations = new Confirmations(reloaded, (origin) => origin === 'local', Y.encodeStateVector(server));
+    Y.applyUpdate(reloaded, Y.encodeStateAsUpdate(earlier), 'indexeddb');
+    reloaded.transact(() => reloaded.getMap('m').set('after reload', true), 'local');
+    expect(confirmations.pending).toBe(2);
+  });
 });

@@ -12,11 +12,14 @@ export class Confirmations {
   private readonly waiting: number[] = [];
   private serverState: Map<number, number> | null = null;
 
+  /** `lastKnown`: the server state vector seen on an earlier visit, so offline changes kept from then still count. */
   constructor(
     private readonly doc: Y.Doc,
-    private readonly isLocal: (origin: unknown) => boolean
+    private readonly isLocal: (origin: unknown) => boolean,
+    lastKnown?: Uint8Array | null
   ) {
     doc.on('afterTransaction', this.track);
+    if (lastKnown) this.serverState = Y.decodeStateVector(lastKnown);
   }
 
   /** How many changes made here the server has not confirmed. Unknown server state: everything local since load. */

@@ -7,7 +7,7 @@ import { IndexeddbPersistence } from 'y-indexeddb';
 import type { DocLink } from './board-store.svelte.ts';
 import { Confirmations } from './confirmations.ts';
 import { nextStatus, reconnectDelay, type ConnectionStatus, type SocketEvent } from './connection-status.ts';
-import { rememberLocalDoc } from './offline.ts';
+import { lastServerState, rememberLocalDoc, rememberServerState } from './offline.ts';
 
 /** The sync endpoint of the server that served this page. */
 export function syncUrl(): string {
@@ -42,7 +42,7 @@ export function openLiveDoc(room: string, options: LiveDocOptions): { doc: Y.Doc
     // Every close comes to `closed` below, which decides whether and when to try again.
     shouldReconnect: () => false
   });
-  const confirmations = new Confirmations(doc, (origin) => origin !== provider && origin !== local);
+  const confirmations = new Confirmations(doc, (origin) => origin !== provider && origin !== local, lastServerState(localName));
 
   let status: ConnectionStatus = navigator.onLine ? 'connecting' : 'offline';
   const statusListeners: Array<(status: ConnectionStatus) => void> = [];
@@ -64,7 +64,9 @@ export function openLiveDoc(room: string, options: LiveDocOptions): { doc: Y.Doc
   provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, ...rest) => {
     const peek = decoding.clone(decoder);
     if (decoding.readVarUint(peek) === SYNC_STEP_1) {
-      confirmations.serverHas(decoding.readVarUint8Array(peek));
+      const stateVector = decoding.readVarUint8Array(peek);
+      confirmations.serverHas(stateVector);
+      rememberServerState(localName, stateVector);
       queueMicrotask(reportPending);
     }
     handleSync(encoder, decoder, ...rest);

@@ -1,4 +1,5 @@
 import { clearDocument } from 'y-indexeddb';
+import { fromBase64, toBase64 } from 'lib0/buffer';
 
 /**
  * What this browser keeps for working offline, per signed-in user: the docs in IndexedDB and the last answers of
@@ -21,6 +22,16 @@ export function rememberLocalDoc(userId: string, name: string): void {
   const names = new Set<string>(JSON.parse(store.getItem(docsKey(userId)) ?? '[]'));
   names.add(name);
   store.setItem(docsKey(userId), JSON.stringify([...names]));
+}
+
+/** The server's last state vector for a local doc: what it held when we last heard from it. */
+export function rememberServerState(name: string, stateVector: Uint8Array): void {
+  storage()?.setItem(`lanes:server-state:${name}`, toBase64(stateVector));
+}
+
+export function lastServerState(name: string): Uint8Array | null {
+  const text = storage()?.getItem(`lanes:server-state:${name}`);
+  return text ? fromBase64(text) : null;
 }
 
 export function cacheResponse(path: string, value: unknown): void {
