@@ -109,4 +109,16 @@ describe('offline edits and per-user undo, in Chromium', () => {
     await ann.getByRole('button', { name: 'Redo (Shift+Ctrl+Z)' }).click();
     await expect.poll(() => stageOf(bob, dealId)).toBe('Negotiation');
   });
+
+  it('sends a board whose session ended elsewhere to sign in again, and back to the same board after', async () => {
+    const email = await bob.evaluate(() => fetch('/api/me').then((response) => response.json()).then((me) => me.user.email as string));
+    // "Log out everywhere" from another device: this board's socket is closed by the server at once.
+    await bob.evaluate(() => fetch('/api/auth/logout-everywhere', { method: 'POST' }));
+    await bob.waitForURL(/\/login\?next=%2Fboard%2F/, { timeout: 10_000 });
+    await bob.getByLabel('E-mail').fill(email);
+    await bob.getByLabel('Password').fill('a long password');
+    await bob.getByRole('button', { name: 'Log in' }).click();
+    await bob.waitForURL(boardUrl);
+    await bob.locator('[data-connection="connected"]').waitFor();
+  });
 });

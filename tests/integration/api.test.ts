@@ -276,3 +276,53 @@ describe('REST API', () => {
     expect(response.status).toBe(403);
   });
 });
+
+describe('sign-in throttling per client address', () => {
+  it('slows down one address trying many accounts, and trusts X-Forwarded-For only behind a proxy', async () => {
+    const db = await openDb({ dataDir: 'memory://' });
+    await migrate(db);
+    const now = Date.UTC(2026, 10, 1);
+    try {
+      for (const trustProxy of [false, true]) {
+        const { app } = createApp({ db, log: silentLog, clock: () => now, trustProxy });
+        const attempt = (email: string, forwardedFor: string) =>
+          app.request(
+            new Request(`${ORIGIN}/api/auth/login`, {
+              method: 'POST',
+              headers: { origin: ORIGIN, 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+              body: JSON.stringify({ email, password: 'not the password' })
+            })
+          );
+        // 21 failures for 21 different accounts from one address (20 are free): each account is fine, the address is not.
+        for (let index = 0; index < 21; index++) expect((await attempt(`user${index}-${trustProxy}@example.com`, '203.0.113.7')).status).toBe(401);
+        const blocked = await attempt(`fresh-${trustProxy}@example.com`, '203.0.113.7');
+        expect(blocked.status).toBe(429);
+        expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+        // A different forwarded address is a different client only when the proxy is trusted.
+        expect((await attempt(`other-${trustProxy}@example.com`, '198.51.100.9')).status).toBe(trustProxy ? 401 : 429);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('marks the session cookie Secure when the site is served over https', async () => {
+    const db = await openDb({ dataDir: 'memory://' });
+    await migrate(db);
+    try {
+      const { app } = createApp({ db, log: silentLog, clock: () => Date.UTC(2026, 10, 1) });
+      const response = await app.request(
+        new Request('https://lanes.example/api/auth/signup', {
+          method: 'POST',
+          headers: { origin: 'https://lanes.example', 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'sec@example.com', name: 'Sec', password: 'a good password' })
+        })
+      );
+      expect(response.status).toBe(201);
+      expect(response.headers.get('set-cookie')).toMatch(/; Secure/);
+      expect(response.headers.get('set-cookie')).toMatch(/HttpOnly/);
+    } finally {
+      await db.close();
+    }
+  });
+});
