@@ -4,6 +4,7 @@
  *     and between two Chromium browsers (keyboard move in one, card rendered in the other's column)
  *   - storage: an accepted update is committed to the update log (target p95 < 50 ms)
  *   - batching: rows per second with the batching writer vs one INSERT per update
+ *   - drag ghost: awareness updates per second a watcher receives while a colleague drags (target ≥ 20/s)
  * Compare ratios between runs, not absolutes: the machine is shared.
  */
 import * as Y from 'yjs';
@@ -19,6 +20,7 @@ import { ServerProcess, pgliteStorage, postgresStorage, type Storage } from '../
 import { api, connectClient, signUp } from '../tests/support/clients.ts';
 import { launchChromium } from '../tests/support/browser.ts';
 import { existsSync } from 'node:fs';
+import { DRAG_UPDATES_PER_SECOND, throttle } from '../web/lib/presence.ts';
 
 const rows: Array<{ measure: string; backend: string; n: number; p50: string; p95: string; max: string; target: string }> = [];
 
@@ -61,6 +63,52 @@ async function propagation(storage: Storage) {
     record('edit → other client', storage.label, samples, 'p95 < 100 ms');
     a.destroy();
     b.destroy();
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * A colleague drags a card for 3 s, their pointer producing a new drop position every 4 ms; the same throttle the
+ * board uses publishes it in awareness; a second stock client counts the drag states it receives per second.
+ */
+async function ghostRate(storage: Storage) {
+  const server = await ServerProcess.start(storage);
+  try {
+    const account = await signUp(server.url, 'Bench');
+    const dragger = connectClient(server.wsUrl, boardRoom(account.pipelineId), { token: account.token });
+    const watcher = connectClient(server.wsUrl, boardRoom(account.pipelineId), { token: account.token });
+    await Promise.all([dragger.synced, watcher.synced]);
+    const arrivals: number[] = [];
+    let lastIndex = -1;
+    watcher.provider.awareness.on('change', () => {
+      const drag = watcher.provider.awareness.getStates().get(dragger.doc.clientID)?.drag as { index: number } | undefined;
+      if (drag && drag.index !== lastIndex) {
+        lastIndex = drag.index;
+        arrivals.push(performance.now());
+      }
+    });
+    const publish = throttle((index: number) => dragger.provider.awareness.setLocalStateField('drag', { dealId: 'd', stageId: 's', index }), 1000 / DRAG_UPDATES_PER_SECOND);
+    const started = performance.now();
+    for (let step = 0; performance.now() - started < 3_000; step++) {
+      publish(step);
+      await new Promise((resolve) => setTimeout(resolve, 4));
+    }
+    publish.flush();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const seconds = (arrivals.at(-1)! - arrivals[0]) / 1000;
+    const gaps = arrivals.slice(1).map((at, index) => at - arrivals[index]).sort((a, b) => a - b);
+    rows.push({
+      measure: 'drag ghost updates a watcher receives',
+      backend: storage.label,
+      n: arrivals.length,
+      p50: `${((arrivals.length - 1) / seconds).toFixed(1)}/s`,
+      p95: `gap p95 ${percentile(gaps, 95).toFixed(1)} ms`,
+      max: `gap max ${gaps.at(-1)!.toFixed(1)} ms`,
+      target: '≥ 20/s'
+    });
+    dragger.destroy();
+    watcher.destroy();
   } finally {
     await server.stop();
   }
@@ -171,6 +219,7 @@ for (const create of storages) {
   const storage = await create();
   try {
     await propagation(storage);
+    await ghostRate(storage);
     await storageLatency(storage);
   } finally {
     await storage.dispose();
