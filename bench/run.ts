@@ -17,8 +17,8 @@ import { migrate } from '../server/store/migrations.ts';
 import { UpdateWriter } from '../server/store/update-writer.ts';
 import { appendUpdates } from '../server/store/update-log.ts';
 import { ServerProcess, pgliteStorage, postgresStorage, type Storage } from '../tests/support/server-process.ts';
-import { api, connectClient, signUp } from '../tests/support/clients.ts';
-import { launchChromium } from '../tests/support/browser.ts';
+import { connectClient, signUp, signUpColleague } from '../tests/support/clients.ts';
+import { boardPageAs, launchChromium } from '../tests/support/browser.ts';
 import { existsSync } from 'node:fs';
 import { DRAG_UPDATES_PER_SECOND, throttle } from '../web/lib/presence.ts';
 
@@ -160,17 +160,8 @@ async function browserPropagation() {
   const browser = await launchChromium();
   try {
     const ann = await signUp(server.url, 'Ann');
-    const invite = await api(server.url, `/api/workspaces/${ann.workspaceId}/invites`, { method: 'POST', body: {}, cookie: ann.cookie });
-    const bob = await signUp(server.url, 'Bob', { invite: invite.json.token });
-    const open = async (cookie: string) => {
-      const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
-      const [name, value] = cookie.split('=');
-      await context.addCookies([{ name, value, url: server.url }]);
-      const page = await context.newPage();
-      await page.goto(`${server.url}/board/${ann.pipelineId}`);
-      await page.locator('[data-connection="connected"]').waitFor();
-      return page;
-    };
+    const bob = await signUpColleague(server.url, ann, 'Bob');
+    const open = async (cookie: string) => (await boardPageAs(browser, server.url, cookie, `/board/${ann.pipelineId}`)).page;
     const mover = await open(ann.cookie);
     const watcher = await open(bob.cookie);
     const dealId = (await mover.locator('section[aria-label="Lead in"] [data-deal-id]').first().getAttribute('data-deal-id'))!;

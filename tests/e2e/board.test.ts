@@ -1,45 +1,19 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ServerProcess, pgliteStorage, type Storage } from '../support/server-process.ts';
-import { launchChromium } from '../support/browser.ts';
-
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { artifact, browserSuite, signUpInBrowser } from '../support/e2e.ts';
 
 describe('two reps on one live board, in Chromium', () => {
-  let storage: Storage;
-  let server: ServerProcess;
-  let browser: Browser;
-  let annContext: BrowserContext;
-  let bobContext: BrowserContext;
+  const suite = browserSuite();
   let ann: Page;
   let bob: Page;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    storage = pgliteStorage();
-    server = await ServerProcess.start(storage);
-    browser = await launchChromium();
-    annContext = await browser.newContext({ viewport: { width: 1600, height: 900 } });
-    bobContext = await browser.newContext({ viewport: { width: 1600, height: 900 } });
-    ann = await annContext.newPage();
-    bob = await bobContext.newPage();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await storage?.dispose();
+    ann = await suite.newPage({ width: 1600, height: 900 });
+    bob = await suite.newPage({ width: 1600, height: 900 });
   });
 
   async function signUp(page: Page, name: string, path = '/signup') {
-    await page.goto(server.url + path);
-    await page.getByLabel('E-mail').fill(`${name.toLowerCase()}-${Date.now()}@example.com`);
-    await page.getByLabel('Name').fill(name);
-    await page.getByLabel('Password').fill('a long password');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.waitForURL(/\/board\//);
+    await signUpInBrowser(page, suite.server.url, name, path);
     await page.locator('[data-deal-id]').first().waitFor();
   }
 
@@ -52,7 +26,7 @@ describe('two reps on one live board, in Chromium', () => {
       await expect(column(ann, stage).count()).resolves.toBe(1);
     }
     expect(await ann.locator('[data-deal-id]').count()).toBeGreaterThanOrEqual(28);
-    await ann.screenshot({ path: join(ARTIFACTS, 'board-ann.png'), fullPage: true });
+    await ann.screenshot({ path: artifact('board-ann.png'), fullPage: true });
   });
 
   it('a colleague joins through an invite link and sees the same board', async () => {
@@ -65,7 +39,7 @@ describe('two reps on one live board, in Chromium', () => {
     await ann.getByRole('button', { name: 'Invite by e-mail' }).click();
     const carolsInvite = ann.locator('li[data-invite-url]', { hasText: 'carol@example.com' });
     await carolsInvite.waitFor();
-    await ann.screenshot({ path: join(ARTIFACTS, 'settings-invite.png') });
+    await ann.screenshot({ path: artifact('settings-invite.png') });
     await carolsInvite.getByRole('button', { name: 'Revoke' }).click();
     await carolsInvite.waitFor({ state: 'detached' });
     await ann.goto(boardUrl);
@@ -87,7 +61,7 @@ describe('two reps on one live board, in Chromium', () => {
     await expect.poll(() => column(ann, 'Demo').locator(`[data-deal-id="${dealId}"]`).count(), { timeout: 5_000 }).toBe(1);
     await expect.poll(() => column(bob, 'Demo').locator(`[data-deal-id="${dealId}"]`).count(), { timeout: 5_000 }).toBe(1);
     expect(await column(bob, 'Lead in').locator(`[data-deal-id="${dealId}"]`).count()).toBe(0);
-    await bob.screenshot({ path: join(ARTIFACTS, 'board-bob-after-drag.png'), fullPage: true });
+    await bob.screenshot({ path: artifact('board-bob-after-drag.png'), fullPage: true });
   });
 
   it('a keyboard move in one browser shows in the other', async () => {
@@ -131,7 +105,7 @@ describe('two reps on one live board, in Chromium', () => {
     await expect.poll(() => bobsCard.textContent(), { timeout: 5_000 }).toContain('$99,000');
     expect(await bobsCard.textContent()).toContain('hardware');
     expect(await bobsCard.locator('[title="Owner: Bob"]').count()).toBe(1);
-    await ann.screenshot({ path: join(ARTIFACTS, 'deal-panel.png') });
+    await ann.screenshot({ path: artifact('deal-panel.png') });
     await panel.getByRole('button', { name: 'Close deal details' }).click();
   });
 
@@ -139,7 +113,7 @@ describe('two reps on one live board, in Chromium', () => {
     const email = await ann.evaluate(() => fetch('/api/me').then((response) => response.json()).then((me) => me.user.email as string));
     await ann.getByRole('button', { name: 'Log out' }).click();
     await ann.waitForURL(/\/login/);
-    expect((await ann.request.get(`${server.url}/api/me`)).status()).toBe(401);
+    expect((await ann.request.get(`${suite.server.url}/api/me`)).status()).toBe(401);
     await ann.getByLabel('E-mail').fill(email);
     await ann.getByLabel('Password').fill('wrong password');
     await ann.getByRole('button', { name: 'Log in' }).click();

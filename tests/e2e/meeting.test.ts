@@ -1,36 +1,21 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ServerProcess, pgliteStorage, type Storage } from '../support/server-process.ts';
-import { launchChromium } from '../support/browser.ts';
-import { api, signUp, type Account } from '../support/clients.ts';
-
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { boardPageAs } from '../support/browser.ts';
+import { artifact, browserSuite } from '../support/e2e.ts';
+import { signUp, signUpColleague, type Account } from '../support/clients.ts';
 
 /** A weekly pipeline review: three colleagues on one board, one presenting, the others following. */
 describe('live review meeting with three users, in Chromium', () => {
-  let storage: Storage;
-  let server: ServerProcess;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const suite = browserSuite();
   let ann: Page;
   let bob: Page;
   let cy: Page;
   let annAccount: Account;
   let boardUrl: string;
 
-  /** A browser signed in as `account`: the session cookie the API handed out, in a fresh context. */
-  async function pageFor(account: Account): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const [name, value] = account.cookie.split('=');
-    await context.addCookies([{ name, value, url: server.url }]);
-    const page = await context.newPage();
-    await page.goto(boardUrl);
-    await page.locator('[data-deal-id]').first().waitFor();
-    return page;
-  }
+  /** A browser signed in as `account` (the session cookie the API handed out), on the board. */
+  const pageFor = async (account: Account): Promise<Page> =>
+    (await boardPageAs(suite.browser, suite.server.url, account.cookie, new URL(boardUrl).pathname, { width: 1280, height: 800 })).page;
 
   const column = (page: Page, name: string) => page.locator(`section[data-stage-id][aria-label="${name}"]`);
   const card = (page: Page, dealId: string) => page.locator(`[data-deal-id="${dealId}"]`);
@@ -38,22 +23,11 @@ describe('live review meeting with three users, in Chromium', () => {
   const panelTitle = (page: Page) => page.getByRole('dialog', { name: 'Deal details' }).getByLabel('Title').inputValue();
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    storage = pgliteStorage();
-    server = await ServerProcess.start(storage);
-    browser = await launchChromium();
-    annAccount = await signUp(server.url, 'Ann Admin');
-    boardUrl = `${server.url}/board/${annAccount.pipelineId}`;
-    const invite = await api(server.url, `/api/workspaces/${annAccount.workspaceId}/invites`, { method: 'POST', body: {}, cookie: annAccount.cookie });
-    const bobAccount = await signUp(server.url, 'Bob Sales', { invite: invite.json.token });
-    const cyAccount = await signUp(server.url, 'Cy Support', { invite: invite.json.token });
+    annAccount = await signUp(suite.server.url, 'Ann Admin');
+    boardUrl = `${suite.server.url}/board/${annAccount.pipelineId}`;
+    const bobAccount = await signUpColleague(suite.server.url, annAccount, 'Bob Sales');
+    const cyAccount = await signUpColleague(suite.server.url, annAccount, 'Cy Support');
     [ann, bob, cy] = await Promise.all([pageFor(annAccount), pageFor(bobAccount), pageFor(cyAccount)]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await storage?.dispose();
   });
 
   it('shows everyone on the board as avatars with names', async () => {
@@ -87,7 +61,7 @@ describe('live review meeting with three users, in Chromium', () => {
     await ann.locator('.board').evaluate((board) => (board.scrollLeft = board.scrollWidth));
     const scrolled = (page: Page) => page.locator('.board').evaluate((board) => Math.round((board.scrollLeft / (board.scrollWidth - board.clientWidth)) * 100));
     for (const follower of [bob, cy]) await expect.poll(() => scrolled(follower), { timeout: 5_000 }).toBeGreaterThan(90);
-    await bob.screenshot({ path: join(ARTIFACTS, 'meeting-follower-bob.png') });
+    await bob.screenshot({ path: artifact('meeting-follower-bob.png') });
 
     await bob.locator('.board').click({ position: { x: 5, y: 300 } });
     await bob.getByText('You stopped following.').waitFor();
@@ -123,7 +97,7 @@ describe('live review meeting with three users, in Chromium', () => {
     await ghost.waitFor({ timeout: 5_000 });
     expect(await ghost.textContent()).toContain('Cy Support');
     expect(await card(ann, dealId).textContent()).toContain('Cy Support is moving this');
-    await ann.screenshot({ path: join(ARTIFACTS, 'meeting-drag-ghost.png') });
+    await ann.screenshot({ path: artifact('meeting-drag-ghost.png') });
     await cy.mouse.move(to.x + to.width / 2, to.y + 60, { steps: 4 });
     await cy.mouse.up();
     await expect.poll(() => column(ann, 'Qualified').locator(`[data-deal-id="${dealId}"]`).count(), { timeout: 5_000 }).toBe(1);
@@ -133,6 +107,6 @@ describe('live review meeting with three users, in Chromium', () => {
   it('removes a colleague’s avatar as soon as they close the tab', async () => {
     await cy.close();
     for (const page of [ann, bob]) await expect.poll(() => avatars(page).count(), { timeout: 5_000 }).toBe(1);
-    await ann.screenshot({ path: join(ARTIFACTS, 'meeting-presence.png') });
+    await ann.screenshot({ path: artifact('meeting-presence.png') });
   });
 });

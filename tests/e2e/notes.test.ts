@@ -1,44 +1,18 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { ServerProcess, pgliteStorage, type Storage } from '../support/server-process.ts';
-import { launchChromium } from '../support/browser.ts';
-
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { artifact, browserSuite, signUpInBrowser } from '../support/e2e.ts';
 
 describe('sales and support writing one deal’s notes at once, in Chromium', () => {
-  let storage: Storage;
-  let server: ServerProcess;
-  let browser: Browser;
+  const suite = browserSuite();
   let ann: Page;
   let bob: Page;
   let boardUrl: string;
   let dealTitle: string;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    storage = pgliteStorage();
-    server = await ServerProcess.start(storage);
-    browser = await launchChromium();
-    ann = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    bob = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    ann = await suite.newPage({ width: 1400, height: 900 });
+    bob = await suite.newPage({ width: 1400, height: 900 });
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await storage?.dispose();
-  });
-
-  async function signUp(page: Page, name: string, path: string) {
-    await page.goto(server.url + path);
-    await page.getByLabel('E-mail').fill(`${name.toLowerCase()}-${Date.now()}@example.com`);
-    await page.getByLabel('Name').fill(name);
-    await page.getByLabel('Password').fill('a long password');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.waitForURL(/\/board\//);
-  }
 
   async function openDeal(page: Page) {
     await page.locator('[data-deal-id]', { hasText: dealTitle }).first().click();
@@ -56,7 +30,7 @@ describe('sales and support writing one deal’s notes at once, in Chromium', ()
     });
 
   it('a colleague who joined through an invite opens the same deal', async () => {
-    await signUp(ann, 'Ann', '/signup');
+    await signUpInBrowser(ann, suite.server.url, 'Ann');
     boardUrl = ann.url();
     await ann.locator('[data-deal-id]').first().waitFor();
     dealTitle = (await ann.locator('section[aria-label="Lead in"] [data-deal-id] .title').first().textContent())!.trim();
@@ -65,7 +39,7 @@ describe('sales and support writing one deal’s notes at once, in Chromium', ()
       const response = await fetch(`/api/workspaces/${me.workspaces[0].id}/invites`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       return (await response.json()).token as string;
     });
-    await signUp(bob, 'Bob', `/signup?invite=${invite}`);
+    await signUpInBrowser(bob, suite.server.url, 'Bob', `/signup?invite=${invite}`);
     await bob.goto(boardUrl);
     await expect.poll(() => bob.locator('[data-connection="connected"]').count()).toBe(1);
     await openDeal(ann);
@@ -81,7 +55,7 @@ describe('sales and support writing one deal’s notes at once, in Chromium', ()
     await annsCursor.waitFor({ timeout: 5_000 });
     expect(await annsCursor.locator('.cm-ySelectionInfo').textContent()).toBe('Ann');
     expect(await annsCursor.locator('.cm-ySelectionInfo').evaluate((label) => getComputedStyle(label).opacity)).toBe('1');
-    await bob.screenshot({ path: join(ARTIFACTS, 'notes-remote-cursor.png') });
+    await bob.screenshot({ path: artifact('notes-remote-cursor.png') });
   });
 
   it('both typing at once keeps both texts, in the same order for both', async () => {

@@ -1,33 +1,18 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ServerProcess, pgliteStorage, type Storage } from '../support/server-process.ts';
-import { launchChromium } from '../support/browser.ts';
-import { api, signUp, type Account } from '../support/clients.ts';
-
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { boardPageAs } from '../support/browser.ts';
+import { artifact, browserSuite } from '../support/e2e.ts';
+import { signUp, signUpColleague, type Account } from '../support/clients.ts';
 
 /** Working through a dropped connection, and undoing only your own changes, in Chromium. */
 describe('offline edits and per-user undo, in Chromium', () => {
-  let storage: Storage;
-  let server: ServerProcess;
-  let browser: Browser;
+  const suite = browserSuite();
   let bobContext: BrowserContext;
   let ann: Page;
   let bob: Page;
   let boardUrl: string;
 
-  async function open(account: Account): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
-    const [name, value] = account.cookie.split('=');
-    await context.addCookies([{ name, value, url: server.url }]);
-    const page = await context.newPage();
-    await page.goto(boardUrl);
-    await page.locator('[data-deal-id]').first().waitFor();
-    await page.locator('[data-connection="connected"]').waitFor();
-    return { context, page };
-  }
+  const open = (account: Account) => boardPageAs(suite.browser, suite.server.url, account.cookie, new URL(boardUrl).pathname);
 
   const column = (page: Page, name: string) => page.locator(`section[data-stage-id][aria-label="${name}"]`);
   const stageOf = (page: Page, dealId: string) =>
@@ -48,24 +33,13 @@ describe('offline edits and per-user undo, in Chromium', () => {
   }
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    storage = pgliteStorage();
-    server = await ServerProcess.start(storage);
-    browser = await launchChromium();
-    const annAccount = await signUp(server.url, 'Ann');
-    boardUrl = `${server.url}/board/${annAccount.pipelineId}`;
-    const invite = await api(server.url, `/api/workspaces/${annAccount.workspaceId}/invites`, { method: 'POST', body: {}, cookie: annAccount.cookie });
-    const bobAccount = await signUp(server.url, 'Bob', { invite: invite.json.token });
+    const annAccount = await signUp(suite.server.url, 'Ann');
+    boardUrl = `${suite.server.url}/board/${annAccount.pipelineId}`;
+    const bobAccount = await signUpColleague(suite.server.url, annAccount, 'Bob');
     ({ page: ann } = await open(annAccount));
     ({ context: bobContext, page: bob } = await open(bobAccount));
     // The app shell must be cached before the network goes away.
     await bob.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await storage?.dispose();
   });
 
   it('keeps working offline, survives a reload without network, and syncs when the connection returns', async () => {
@@ -80,9 +54,9 @@ describe('offline edits and per-user undo, in Chromium', () => {
     const movedOffline = (await column(bob, 'Qualified').locator('[data-deal-id]').first().getAttribute('data-deal-id'))!;
     await keyboardMove(bob, movedOffline, 1);
     await expect.poll(() => stageOf(bob, movedOffline)).toBe('Demo');
-    // The deal from before the reload (kept in IndexedDB) and the move since: both wait for the server.
+    // The deal from before the reload (kept in IndexedDB) and the move since: both wait for the suite.server.
     await expect.poll(() => bob.getByTestId('pending-changes').textContent()).toMatch(/2 changes not yet saved/);
-    await bob.screenshot({ path: join(ARTIFACTS, 'offline-bob.png') });
+    await bob.screenshot({ path: artifact('offline-bob.png') });
     expect(await column(ann, 'Lead in').getByText('Made on the train').count()).toBe(0);
 
     await bobContext.setOffline(false);
@@ -118,7 +92,10 @@ describe('offline edits and per-user undo, in Chromium', () => {
     await bob.getByLabel('E-mail').fill(email);
     await bob.getByLabel('Password').fill('a long password');
     await bob.getByRole('button', { name: 'Log in' }).click();
-    await bob.waitForURL(boardUrl);
+    await bob.waitForURL(boardUrl, { timeout: 10_000 }).catch(async (error) => {
+      await bob.screenshot({ path: artifact('relogin-failure.png') });
+      throw new Error(`${error.message}\nat ${bob.url()}: ${(await bob.locator('body').innerText()).slice(0, 400)}`);
+    });
     await bob.locator('[data-connection="connected"]').waitFor();
   });
 });

@@ -1,41 +1,19 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { ServerProcess, pgliteStorage, type Storage } from '../support/server-process.ts';
-import { launchChromium } from '../support/browser.ts';
-
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { artifact, browserSuite, signUpInBrowser } from '../support/e2e.ts';
 
 describe('an admin manages roles in the settings page, in Chromium', () => {
-  let storage: Storage;
-  let server: ServerProcess;
-  let browser: Browser;
+  const suite = browserSuite();
   let ann: Page;
   let bob: Page;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    storage = pgliteStorage();
-    server = await ServerProcess.start(storage);
-    browser = await launchChromium();
-    ann = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    bob = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await storage?.dispose();
+    ann = await suite.newPage({ width: 1400, height: 900 });
+    bob = await suite.newPage({ width: 1400, height: 900 });
   });
 
   async function signUp(page: Page, name: string, path = '/signup') {
-    await page.goto(server.url + path);
-    await page.getByLabel('E-mail').fill(`${name.toLowerCase()}-${Date.now()}@example.com`);
-    await page.getByLabel('Name').fill(name);
-    await page.getByLabel('Password').fill('a long password');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.waitForURL(/\/board\//);
+    await signUpInBrowser(page, suite.server.url, name, path);
     await page.locator('[data-deal-id]').first().waitFor();
   }
 
@@ -77,7 +55,7 @@ describe('an admin manages roles in the settings page, in Chromium', () => {
     const patched = ann.waitForResponse((response) => response.request().method() === 'PATCH' && response.url().includes('/members/'));
     await ann.getByLabel('Role of Bob').selectOption('viewer');
     expect((await patched).status()).toBe(200);
-    await ann.screenshot({ path: join(ARTIFACTS, 'settings-roles.png'), fullPage: true });
+    await ann.screenshot({ path: artifact('settings-roles.png'), fullPage: true });
     expect(await canEditPipeline(bob, pipelineId)).toBe(false);
 
     // Bob's open socket is now read-only: his drag never reaches Ann's board.

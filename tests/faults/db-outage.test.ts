@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDeal, readDeals, readStages } from '../../shared/board-doc.ts';
 import { boardRoom } from '../../shared/rooms.ts';
 import { postgresStorage, ServerProcess, type Storage } from '../support/server-process.ts';
-import { api, connectClient, eventually, signUp, type Account } from '../support/clients.ts';
+import { connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
 import { scrapeMetrics } from '../support/metrics.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 
@@ -34,8 +34,7 @@ describe.skipIf(!databaseUrl)('Postgres outage', () => {
     proxied.port = String(proxy.port);
     server = await ServerProcess.start({ ...storage, env: { DATABASE_URL: proxied.toString() } }, { SHUTDOWN_TIMEOUT_MS: '3000' });
     ann = await signUp(server.url, 'Ann');
-    const invite = await api(server.url, `/api/workspaces/${ann.workspaceId}/invites`, { method: 'POST', body: {}, cookie: ann.cookie });
-    bob = await signUp(server.url, 'Bob', { invite: invite.json.token });
+    bob = await signUpColleague(server.url, ann, 'Bob');
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { addDeal, readDeals, readStages } from '../../shared/board-doc.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
 import { addContact, readContacts } from '../../shared/contacts-doc.ts';
 import { ServerProcess, storageKinds, type Storage } from '../support/server-process.ts';
-import { api, connectClient, eventually, signUp, upgradeStatus, type Account } from '../support/clients.ts';
+import { api, connectClient, eventually, signUp, signUpColleague, upgradeStatus, type Account } from '../support/clients.ts';
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,11 +26,7 @@ describe.each(storageKinds)('access on live sockets on $label', ({ create }) => 
   };
 
   /** A new colleague in the admin's workspace with `role`. */
-  const join = async (name: string, role: string): Promise<Account> => {
-    const invite = await api(server.url, `/api/workspaces/${admin.workspaceId}/invites`, { method: 'POST', body: { role }, cookie: admin.cookie });
-    expect(invite.status).toBe(201);
-    return signUp(server.url, name, { invite: invite.json.token });
-  };
+  const join = (name: string, role: string): Promise<Account> => signUpColleague(server.url, admin, name, role);
 
   const newDeal = (doc: Parameters<typeof readStages>[0], title: string) => addDeal(doc, readStages(doc)[0].id, { title, value: 1000, currency: 'EUR' });
   const titles = (doc: Parameters<typeof readDeals>[0]) => readDeals(doc).map((deal) => deal.title);

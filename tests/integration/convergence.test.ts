@@ -3,7 +3,7 @@ import type * as Y from 'yjs';
 import { moveDeal, readColumns, readDeal, readStages, updateDeal } from '../../shared/board-doc.ts';
 import { boardRoom } from '../../shared/rooms.ts';
 import { ServerProcess, storageKinds, type Storage } from '../support/server-process.ts';
-import { api, connectClient, eventually, signUp, type Account } from '../support/clients.ts';
+import { connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
 
 /** Where a deal shows on a board: the stage of every column that lists it (one entry when all is well). */
 const placement = (doc: Y.Doc, dealId: string) =>
@@ -25,8 +25,7 @@ describe.each(storageKinds)('concurrent edits of one deal on $label', ({ create 
     storage = await create();
     server = await ServerProcess.start(storage);
     ann = await signUp(server.url, 'Ann');
-    const invite = await api(server.url, `/api/workspaces/${ann.workspaceId}/invites`, { method: 'POST', body: {}, cookie: ann.cookie });
-    bob = await signUp(server.url, 'Bob', { invite: invite.json.token });
+    bob = await signUpColleague(server.url, ann, 'Bob');
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { addDeal, readDeals, readStages } from '../../shared/board-doc.ts';
 import { boardRoom } from '../../shared/rooms.ts';
 import { ServerProcess, storageKinds, type Storage } from '../support/server-process.ts';
-import { api, connectClient, eventually, signUp, type Account } from '../support/clients.ts';
+import { connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
 import { scrapeMetrics } from '../support/metrics.ts';
 
 /** Opens a raw socket to `room`, sends `payload` and resolves with the close code the server sent. */
@@ -28,8 +28,7 @@ describe.each(storageKinds)('/metrics on $label', ({ create }) => {
     storage = await create();
     server = await ServerProcess.start(storage, { ROOM_UNLOAD_MS: '200', MAX_MESSAGE_BYTES: '65536' });
     ann = await signUp(server.url, 'Ann');
-    const invite = await api(server.url, `/api/workspaces/${ann.workspaceId}/invites`, { method: 'POST', body: {}, cookie: ann.cookie });
-    bob = await signUp(server.url, 'Bob', { invite: invite.json.token });
+    bob = await signUpColleague(server.url, ann, 'Bob');
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { silentLog } from '../../server/log.ts';
 import { addDeal, readDeals, readStages } from '../../shared/board-doc.ts';
 import { boardRoom } from '../../shared/rooms.ts';
 import { ServerProcess, storageKinds, type Storage } from '../support/server-process.ts';
-import { api, connectClient, eventually, signUp, type Account } from '../support/clients.ts';
+import { connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
 
 const EDITS_PER_CLIENT = 150;
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,8 +48,7 @@ describe.each(storageKinds)('graceful shutdown on $label', ({ label, create }) =
     storage = await create();
     server = await ServerProcess.start(storage);
     ann = await signUp(server.url, 'Ann');
-    const invite = await api(server.url, `/api/workspaces/${ann.workspaceId}/invites`, { method: 'POST', body: {}, cookie: ann.cookie });
-    bob = await signUp(server.url, 'Bob', { invite: invite.json.token });
+    bob = await signUpColleague(server.url, ann, 'Bob');
   });
 
   afterAll(async () => {

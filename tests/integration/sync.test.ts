@@ -3,7 +3,7 @@ import { addDeal, moveDeal, readColumns, readDeal, readDeals, readStages, update
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
 import { readContacts } from '../../shared/contacts-doc.ts';
 import { ServerProcess, storageKinds, type Storage } from '../support/server-process.ts';
-import { api, connectClient, eventually, signUp, upgradeStatus, type Account } from '../support/clients.ts';
+import { connectClient, eventually, signUp, signUpColleague, upgradeStatus, type Account } from '../support/clients.ts';
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,9 +31,7 @@ describe.each(storageKinds)('live board sync on $label', ({ create }) => {
     storage = await create();
     server = await ServerProcess.start(storage, { ROOM_UNLOAD_MS: '200' });
     ann = await signUp(server.url, 'Ann');
-    const invite = await api(server.url, `/api/workspaces/${ann.workspaceId}/invites`, { method: 'POST', body: {}, cookie: ann.cookie });
-    expect(invite.status).toBe(201);
-    bob = await signUp(server.url, 'Bob', { invite: invite.json.token });
+    bob = await signUpColleague(server.url, ann, 'Bob');
     outsider = await signUp(server.url, 'Olga');
   });
 

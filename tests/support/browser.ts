@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /**
  * Debian's Chromium, driven by playwright-core (no browser download), with the flags this sandbox needs.
@@ -18,4 +18,22 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync'
     ]
   });
+}
+
+/** A fresh browser context signed in with a session cookie (`name=value`), on a board page that is live. */
+export async function boardPageAs(
+  browser: Browser,
+  serverUrl: string,
+  cookie: string,
+  path: string,
+  viewport = { width: 1600, height: 900 }
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
+  const [name, value] = cookie.split('=');
+  await context.addCookies([{ name, value, url: serverUrl }]);
+  const page = await context.newPage();
+  await page.goto(serverUrl + path);
+  await page.locator('[data-deal-id]').first().waitFor();
+  await page.locator('[data-connection="connected"]').waitFor();
+  return { context, page };
 }

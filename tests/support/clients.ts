@@ -43,6 +43,13 @@ export async function signUp(baseUrl: string, name = 'Rep', extra: { invite?: st
   };
 }
 
+/** A colleague joining `admin`'s workspace through an invite link of `role` (default: the server's, sales). */
+export async function signUpColleague(baseUrl: string, admin: Account, name: string, role?: string): Promise<Account> {
+  const invite = await api(baseUrl, `/api/workspaces/${admin.workspaceId}/invites`, { method: 'POST', body: role ? { role } : {}, cookie: admin.cookie });
+  if (invite.status !== 201) throw new Error(`invite failed: ${invite.status} ${JSON.stringify(invite.json)}`);
+  return signUp(baseUrl, name, { invite: invite.json.token });
+}
+
 /** A stock y-websocket client, authenticated the way a script would be: `Authorization: Bearer <token>`. */
 export function connectClient(wsUrl: string, room: string, auth: { token?: string; cookie?: string; origin?: string }) {
   const headers: Record<string, string> = {};
