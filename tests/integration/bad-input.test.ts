@@ -389,7 +389,8 @@ describe.each(storageKinds)('a client that stops reading on $label', ({ create }
         await wait(100);
       }
     })();
-    const updates = 300;
+    // More than the kernel buffers on both ends of a loopback socket take in (about 4 MiB here), so the server must hold the rest.
+    const updates = 400;
     const chunk = 20_000;
     for (let i = 0; i < updates; i++) {
       dealNotes(writer.doc, dealId)!.insert(0, `${i}`.padEnd(chunk, '~'));
@@ -422,10 +423,11 @@ describe.each(storageKinds)('a client that stops reading on $label', ({ create }
         `external ${mib(before.get('nodejs_external_memory_bytes')!)} → ${mib(after.get('nodejs_external_memory_bytes')!)} MiB`
     );
     expect(code).toBe(1006);
-    // A sanity bound, not the proof of the rule (the drop above is): 5.7 MiB of text costs the server some 70 MiB
-    // of RSS on its own (doc, pending writes, send buffers of the reader, GC slack), with or without a stalled client.
-    expect(rssPeak - rssBefore).toBeLessThan(128 * 1024 * 1024);
-    expect(rssAfter - rssBefore).toBeLessThan(128 * 1024 * 1024);
+    // A sanity bound against runaway buffering, not the proof of the rule (the drop above is): broadcasting and
+    // storing 7.6 MiB of text costs the server some 80 MiB of RSS on Postgres even with no stalled client at all
+    // (doc, pending writes, the reader's send buffers, GC slack), more than the stalled client could add.
+    expect(rssPeak - rssBefore).toBeLessThan(192 * 1024 * 1024);
+    expect(rssAfter - rssBefore).toBeLessThan(192 * 1024 * 1024);
     expect(Y.encodeStateVector(reader.doc)).toEqual(Y.encodeStateVector(writer.doc));
   });
 });
