@@ -97,6 +97,19 @@ const mutations: Record<string, (random: Random, base: Uint8Array, other: Uint8A
 };
 const mutationNames = Object.keys(mutations);
 
+/** How often each kind of refusal was logged, e.g. `update does not decode 300, truncated message 120`. */
+function refusalReasons(output: string): string {
+  const counts = new Map<string, number>();
+  for (const line of output.split('\n')) {
+    if (!line.includes('"closing connection: message refused"')) continue;
+    const kind = String((JSON.parse(line) as { reason: string }).reason)
+      .split(':')[0]
+      .replace(/\d+/g, 'N');
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].map(([kind, count]) => `${kind} ${count}`).join(', ');
+}
+
 /**
  * One fuzzing socket's corpus: the fuzz account's own Y.Doc (its own client id) and awareness, and the real sync
  * messages they produce. Never another client's messages: a forged update under an honest client's id is a
@@ -303,6 +316,7 @@ describe('fuzzing the sync socket on PGlite', () => {
     const seconds = (Date.now() - started) / 1000;
     const after = await scrapeMetrics(server.url);
     framesRead = after.get('lanes_messages_in_total')! - (before.get('lanes_messages_in_total') ?? 0);
+    const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
     const rejected = [...after].filter(([name]) => name.startsWith('lanes_messages_rejected_total')).map(([name, value]) => `${name.match(/\d+/)![0]}: ${value - (before.get(name) ?? 0)}`);
     console.log(
       [
@@ -311,8 +325,10 @@ describe('fuzzing the sync socket on PGlite', () => {
         `  rejected by code (server): ${rejected.join(', ')}`,
         `  connections opened: ${figures.connections}; closes seen by the fuzzer: ${[...figures.closes].map(([code, count]) => `${code}: ${count}`).join(', ')}; ` +
           `bursts with no answer within 10 s: ${figures.stalls}; upgrades refused: ${figures.refusedUpgrades}`,
+        `  refusal reasons (server log): ${refusalReasons(server.output)}`,
         `  mutated frames sent: ${[...figures.mutatedSent].map(([name, count]) => `${name} ${count}`).join(', ')}`,
-        `  honest edits: ${honest.ann.length + honest.bob.length} deals; server updates in: ${after.get('lanes_updates_in_total')! - (before.get('lanes_updates_in_total') ?? 0)}`
+        `  honest edits: ${honest.ann.length + honest.bob.length} deals; server updates in: ${after.get('lanes_updates_in_total')! - (before.get('lanes_updates_in_total') ?? 0)}; ` +
+          `server RSS ${mib(before.get('process_resident_memory_bytes')!)} → ${mib(after.get('process_resident_memory_bytes')!)} MiB`
       ].join('\n')
     );
 
