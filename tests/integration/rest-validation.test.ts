@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.ts';
+import { openDb, type Db } from '../../server/store/db.ts';
+import { migrate } from '../../server/store/migrations.ts';
+import { silentLog } from '../../server/log.ts';
+
+const ORIGIN = 'http://lanes.test';
+const LIMIT = 64 * 1024;
+
+/** Every table a REST call can write: a refused request must leave all of them as they were. */
+const TABLES = ['users', 'sessions', 'api_tokens', 'workspaces', 'memberships', 'pipelines', 'invites'];
+
+interface Case {
+  /** What is wrong with the body. */
+  problem: string;
+  /** An object is sent as JSON; a string is sent as it is. */
+  body: unknown;
+  field: string;
+  reason?: RegExp;
+}
+
+interface Route {
+  method: 'POST' | 'PATCH';
+  path: () => string;
+  /** A body the route accepts, which each case spoils in one way. */
+  valid: () => Record<string, unknown>;
+  cases: (valid: Record<string, unknown>) => Case[];
+}
+
+const oversized = (valid: Record<string, unknown>): Case => ({
+  problem: `a body over ${LIMIT} bytes`,
+  body: JSON.stringify({ ...valid, padding: 'x'.repeat(LIMIT) }),
+  field: '(body)',
+  reason: new RegExp(`larger than ${LIMIT} bytes`)
+});
+const malformed: Case = { problem: 'malformed JSON', body: '{"name": "Unclosed', field: '(body)', reason: /not valid JSON/ };
+const unknownField = (valid: Record<string, unknown>, key: string): Case => ({
+  problem: `an unknown field (${key})`,
+  body: { ...valid, [key]: true },
+  field: '(body)',
+  reason: new RegExp(key)
+});
+const notAnObject: Case = { problem: 'an array instead of an object', body: [], field: '(body)' };
+
+/**
+ * Every POST and PATCH route that takes a body, each spoiled one way at a time: the answer is 400 with `error`,
+ * the field and the reason, and nothing in the database changed.
+ */
+describe('REST body validation', () => {
+  let db: Db;
+  let app: ReturnType<typeof createApp>['app'];
+  let cookie: string;
+  let workspaceId: string;
+  let pipelineId: string;
+  let memberId: string;
+
+  const call = async (method: string, path: string, body: unknown, auth?: string) => {
+    const headers: Record<string, string> = { origin: ORIGIN, 'content-type': 'application/json' };
+    if (auth) headers.cookie = auth;
+    const response = await app.request(new Request(ORIGIN + path, { method, headers, body: typeof body === 'string' ? body : JSON.stringify(body) }));
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : null, setCookie: response.headers.get('set-cookie') };
+  };
+
+  const snapshot = async () => {
+    const tables: Record<string, string[]> = {};
+    for (const table of TABLES) tables[table] = (await db.query(`SELECT * FROM ${table}`)).map((row) => JSON.stringify(row)).sort();
+    return tables;
+  };
+
+  beforeAll(async () => {
+    db = await openDb({ dataDir: 'memory://' });
+    await migrate(db);
+    ({ app } = createApp({ db, log: silentLog, clock: () => Date.UTC(2026, 10, 1) }));
+    const admin = await call('POST', '/api/auth/signup', { email: 'ada@example.com', name: 'Ada', password: 'a good password' });
+    expect(admin.status).toBe(201);
+    cookie = admin.setCookie!.split(';')[0];
+    workspaceId = (await call('GET', '/api/me', undefined, cookie)).json.workspaces[0].id;
+    pipelineId = (await call('GET', '/api/pipelines', undefined, cookie)).json[0].id;
+    const invite = await call('POST', `/api/workspaces/${workspaceId}/invites`, { role: 'sales' }, cookie);
+    const member = await call('POST', '/api/auth/signup', { email: 'sam@example.com', name: 'Sam', password: 'a good password', invite: invite.json.token });
+    memberId = member.json.user.id;
+  });
+  afterAll(() => db.close());
+
+  const routes: Record<string, Route> = {
+    'POST /api/auth/signup': {
+      method: 'POST',
+      path: () => '/api/auth/signup',
+      valid: () => ({ email: 'new@example.com', name: 'New', password: 'a good password' }),
+      cases: (valid) => [
+        unknownField(valid, 'admin'),
+        { problem: 'a name over 80 characters', body: { ...valid, name: 'n'.repeat(81) }, field: 'name', reason: /at most 80 characters/ },
+        { problem: 'a password over 200 characters', body: { ...valid, password: 'p'.repeat(201) }, field: 'password', reason: /at most 200 characters/ },
+        { problem: 'an e-mail over 254 characters', body: { ...valid, email: `${'e'.repeat(250)}@example.com` }, field: 'email' },
+        { problem: 'an invite token over 128 characters', body: { ...valid, invite: 'i'.repeat(129) }, field: 'invite' },
+        { problem: 'a name that is a number', body: { ...valid, name: 42 }, field: 'name' },
+        { problem: 'a password that is an object', body: { ...valid, password: { length: 20 } }, field: 'password' },
+        { problem: 'a blank name', body: { ...valid, name: '   ' }, field: 'name', reason: /tell us your name/ },
+        notAnObject,
+        malformed,
+        oversized(valid)
+      ]
+    },
+    'POST /api/auth/login': {
+      method: 'POST',
+      path: () => '/api/auth/login',
+      valid: () => ({ email: 'ada@example.com', password: 'a good password' }),
+      cases: (valid) => [
+        unknownField(valid, 'remember'),
+        { problem: 'an e-mail over 254 characters', body: { ...valid, email: 'e'.repeat(255) }, field: 'email', reason: /at most 254 characters/ },
+        { problem: 'a password over 200 characters', body: { ...valid, password: 'p'.repeat(201) }, field: 'password', reason: /at most 200 characters/ },
+        { problem: 'a password that is a number', body: { ...valid, password: 12345678 }, field: 'password' },
+        { problem: 'no e-mail', body: { password: 'a good password' }, field: 'email' },
+        malformed,
+        oversized(valid)
+      ]
+    },
+    'POST /api/tokens': {
+      method: 'POST',
+      path: () => '/api/tokens',
+      valid: () => ({ name: 'script' }),
+      cases: (valid) => [
+        unknownField(valid, 'scopes'),
+        { problem: 'a name over 80 characters', body: { name: 't'.repeat(81) }, field: 'name' },
+        { problem: 'an empty name', body: { name: '' }, field: 'name', reason: /name the token/ },
+        { problem: 'a name that is a list', body: { name: ['script'] }, field: 'name' },
+        malformed,
+        oversized(valid)
+      ]
+    },
+    'POST /api/workspaces/:id/invites': {
+      method: 'POST',
+      path: () => `/api/workspaces/${workspaceId}/invites`,
+      valid: () => ({ role: 'sales', expiresInDays: 7 }),
+      cases: (valid) => [
+        unknownField(valid, 'workspaceId'),
+        { problem: 'a role that does not exist', body: { ...valid, role: 'owner' }, field: 'role', reason: /one of admin, sales, marketing, support, viewer/ },
+        { problem: 'an expiry over 30 days', body: { ...valid, expiresInDays: 31 }, field: 'expiresInDays', reason: /at most 30 days/ },
+        { problem: 'an expiry in part days', body: { ...valid, expiresInDays: 1.5 }, field: 'expiresInDays', reason: /whole days/ },
+        { problem: 'an expiry as a string', body: { ...valid, expiresInDays: '7' }, field: 'expiresInDays' },
+        { problem: 'an e-mail that is not one', body: { ...valid, email: 'not-an-email' }, field: 'email', reason: /not an e-mail address/ },
+        { problem: 'an e-mail over 254 characters', body: { ...valid, email: `${'e'.repeat(250)}@example.com` }, field: 'email' },
+        malformed,
+        oversized(valid)
+      ]
+    },
+    'PATCH /api/workspaces/:id/members/:userId': {
+      method: 'PATCH',
+      path: () => `/api/workspaces/${workspaceId}/members/${memberId}`,
+      valid: () => ({ role: 'viewer' }),
+      cases: (valid) => [
+        unknownField(valid, 'name'),
+        { problem: 'a role that does not exist', body: { role: 'boss' }, field: 'role', reason: /one of/ },
+        { problem: 'a role that is a number', body: { role: 1 }, field: 'role' },
+        { problem: 'no role', body: {}, field: 'role' },
+        malformed,
+        oversized(valid)
+      ]
+    },
+    'PATCH /api/workspaces/:id/pipelines/:pipelineId': {
+      method: 'PATCH',
+      path: () => `/api/workspaces/${workspaceId}/pipelines/${pipelineId}`,
+      valid: () => ({ allowedRoles: ['sales'] }),
+      cases: (valid) => [
+        unknownField(valid, 'name'),
+        {
+          problem: 'a list of roles longer than there are roles',
+          body: { allowedRoles: ['admin', 'sales', 'marketing', 'support', 'viewer', 'sales'] },
+          field: 'allowedRoles',
+          reason: /at most 5 roles/
+        },
+        { problem: 'a role twice', body: { allowedRoles: ['sales', 'sales'] }, field: 'allowedRoles', reason: /each role once/ },
+        { problem: 'a role that does not exist', body: { allowedRoles: ['sales', 'owner'] }, field: 'allowedRoles.1', reason: /one of/ },
+        { problem: 'a role list that is a string', body: { allowedRoles: 'sales' }, field: 'allowedRoles' },
+        { problem: 'no role list', body: {}, field: 'allowedRoles' },
+        malformed,
+        oversized(valid)
+      ]
+    }
+  };
+
+  const table = Object.entries(routes).flatMap(([name, route]) => route.cases(route.valid()).map((spoiled) => ({ name, route, ...spoiled })));
+
+  it.each(table)('$name with $problem: 400, the field and the reason, nothing changed', async ({ route, body, field, reason }) => {
+    const auth = route.path().startsWith('/api/auth/') ? undefined : cookie;
+    const before = await snapshot();
+    const response = await call(route.method, route.path(), body, auth);
+    expect(response.status).toBe(400);
+    expect(response.json).toMatchObject({ error: 'invalid', field });
+    expect(typeof response.json.reason).toBe('string');
+    expect(response.json.reason.length).toBeGreaterThan(0);
+    if (reason) expect(response.json.reason).toMatch(reason);
+    expect(response.setCookie).toBeNull();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  // The table above only means something if the same route takes its valid body.
+  it.each(Object.entries(routes))('%s takes its valid body', async (_name, route) => {
+    const auth = route.path().startsWith('/api/auth/') ? undefined : cookie;
+    const response = await call(route.method, route.path(), route.valid(), auth);
+    expect(response.status).toBeLessThan(300);
+  });
+});
