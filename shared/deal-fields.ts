@@ -42,7 +42,10 @@ export type ContactPatch = z.infer<typeof contactPatchSchema>;
 /** First problem of a failed parse as {field, reason}: what a form shows next to the field and what the API returns. */
 export function firstIssue(error: z.ZodError): { field: string; reason: string } {
   const issue = error.issues[0];
-  return { field: issue?.path.join('.') || '(body)', reason: issue?.message ?? 'invalid' };
+  const path = issue?.path.join('.') ?? '';
+  // An unknown field is named as the field, so a client sees which key to drop.
+  if (issue?.code === 'unrecognized_keys') return { field: [path, issue.keys[0]].filter(Boolean).join('.'), reason: 'unknown field' };
+  return { field: path || '(body)', reason: issue?.message ?? 'invalid' };
 }
 
 export class InvalidFieldError extends Error {

@@ -39,7 +39,16 @@ export async function roomAccess(deps: AppDeps, userId: string, roomName: string
   return { ok: true, readOnly: !canEdit(role) };
 }
 
-function socketConnection(ws: WSContext, user: string, sessionId: string | null, readOnly: boolean, onOverflow: () => void, limits: Required<SocketLimits>, metrics?: Metrics): Connection {
+function socketConnection(
+  ws: WSContext,
+  user: string,
+  sessionId: string | null,
+  readOnly: boolean,
+  onOverflow: () => void,
+  onServerClose: () => void,
+  limits: Required<SocketLimits>,
+  metrics?: Metrics
+): Connection {
   const raw = ws.raw as WebSocket;
   return {
     id: newId(),
@@ -57,7 +66,10 @@ function socketConnection(ws: WSContext, user: string, sessionId: string | null,
       raw.send(message);
       if (metrics && isDocUpdateMessage(message)) metrics.updatesOut.inc();
     },
-    close: (code, reason) => ws.close(code, reason)
+    close: (code, reason) => {
+      onServerClose();
+      ws.close(code, reason);
+    }
   };
 }
 
@@ -104,7 +116,10 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
           ws.close(1013, 'handshake took too long; reconnect');
           return;
         }
+        let closedByServer = false;
         (ws.raw as WebSocket).on('error', (error) => {
+          // After the server refused a message, later frames of that socket are not read: nothing more to report.
+          if (closedByServer) return;
           // ws closes an oversized frame with 1009 itself (the close event then shows only 1006): say so here.
           if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
             metrics?.rejected(1009);
@@ -112,17 +127,16 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
           } else deps.log.warn('socket error', { ...logFields(), error: error.message });
         });
         const overflow = () => deps.log.warn('dropping a client that stopped reading', { ...logFields(), limit: limits.maxSendBufferBytes });
-        connection = socketConnection(ws, user.id, sessionId, readOnly, overflow, limits, metrics);
+        connection = socketConnection(ws, user.id, sessionId, readOnly, overflow, () => (closedByServer = true), limits, metrics);
         room.join(connection);
       },
       onMessage: (event, ws) => {
         if (!connection) return;
         metrics?.messagesIn.inc();
         if (!(event.data instanceof ArrayBuffer)) {
-          deps.log.warn('closing connection: text frame', logFields());
+          deps.log.warn('closing connection: message refused', { ...logFields(), code: 1003, reason: 'text frame: binary messages only' });
           metrics?.rejected(1003);
           room.disconnect(connection, 1003, 'binary messages only');
-          ws.close(1003, 'binary messages only');
           return;
         }
         room.receive(connection, new Uint8Array(event.data));

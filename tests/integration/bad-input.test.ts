@@ -6,7 +6,7 @@ import { addDeal, dealNotes, readDeals, readStages } from '../../shared/board-do
 import { boardRoom } from '../../shared/rooms.ts';
 import { encodeDocUpdate } from '../../server/sync/protocol.ts';
 import { freePort, ServerProcess, storageKinds, type Storage } from '../support/server-process.ts';
-import { api, connectClient, eventually, signUp, type Account } from '../support/clients.ts';
+import { connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
 import { scrapeMetrics } from '../support/metrics.ts';
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,11 +101,7 @@ describe.each(storageKinds)('refused input on live sockets on $label', ({ create
     return { ...client, closes };
   };
 
-  const colleague = async (admin: Account, name: string, role: string): Promise<Account> => {
-    const invite = await api(server.url, `/api/workspaces/${admin.workspaceId}/invites`, { method: 'POST', body: { role }, cookie: admin.cookie });
-    expect(invite.status).toBe(201);
-    return signUp(server.url, name, { invite: invite.json.token });
-  };
+  const colleague = (admin: Account, name: string, role: string): Promise<Account> => signUpColleague(server.url, admin, name, role);
 
   beforeAll(async () => {
     storage = await create();
@@ -236,7 +232,7 @@ describe.each(storageKinds)('refused input on live sockets on $label', ({ create
     });
     expect(refusal).toMatchObject({ level: 'warn', room, user: mallory.userId });
     expect(typeof refusal.connection).toBe('string');
-    if (code !== 1003) expect(refusal).toMatchObject({ message: 'closing connection: message refused', code });
+    expect(refusal).toMatchObject({ message: 'closing connection: message refused', code });
     expect(JSON.stringify(refusal)).toMatch(log);
     const after = await scrapeMetrics(server.url);
     const rejected = `lanes_messages_rejected_total{code="${code}"}`;
@@ -252,6 +248,21 @@ describe.each(storageKinds)('refused input on live sockets on $label', ({ create
     expect(annBoard.closes).toEqual([]);
     expect(bobBoard.closes).toEqual([]);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('counts and logs a refused socket once, whatever else it sends before the close completes', async () => {
+    const room = boardRoom(ann.pipelineId);
+    const before = await scrapeMetrics(server.url);
+    const logFrom = server.output.length;
+    const bad = await rawSocket(server.wsUrl, room, mallory.token);
+    bad.socket.send(Uint8Array.from([7, 1, 2]));
+    bad.socket.send(new Uint8Array(MAX_MESSAGE_BYTES + 10));
+    expect((await bad.closed).code).toBe(1007);
+    await wait(500);
+    const after = await scrapeMetrics(server.url);
+    const delta = (code: number) => (after.get(`lanes_messages_rejected_total{code="${code}"}`) ?? 0) - (before.get(`lanes_messages_rejected_total{code="${code}"}`) ?? 0);
+    expect([delta(1007), delta(1009)]).toEqual([1, 0]);
+    expect(logLinesSince(server, logFrom).filter((entry) => String(entry.message).startsWith('closing connection'))).toHaveLength(1);
   });
 
   it('keeps nothing of the refused frames: a fresh client after a restart sees every stock edit and none of them', async () => {
