@@ -7,6 +7,39 @@ export interface MetricsSource {
   readonly writer: { readonly pendingCount: number };
 }
 
+/** Events per second over the last `windowSeconds` whole seconds, from per-second buckets (no timers). */
+export class RateWindow {
+  private readonly buckets: number[];
+  private lastSecond: number;
+
+  constructor(
+    private readonly clock: () => number = Date.now,
+    private readonly windowSeconds = 10
+  ) {
+    this.buckets = new Array(windowSeconds).fill(0);
+    this.lastSecond = Math.floor(clock() / 1000);
+  }
+
+  add(count = 1): void {
+    this.advance();
+    this.buckets[this.lastSecond % this.windowSeconds] += count;
+  }
+
+  /** The average rate over the window. */
+  perSecond(): number {
+    this.advance();
+    return this.buckets.reduce((sum, value) => sum + value, 0) / this.windowSeconds;
+  }
+
+  private advance(): void {
+    const now = Math.floor(this.clock() / 1000);
+    for (let second = this.lastSecond + 1; second <= Math.min(now, this.lastSecond + this.windowSeconds); second++) {
+      this.buckets[second % this.windowSeconds] = 0;
+    }
+    this.lastSecond = Math.max(this.lastSecond, now);
+  }
+}
+
 /**
  * The server's Prometheus metrics, in a registry of its own (tests run several apps in one process). Counters only
  * count; rates per second come from Prometheus' rate() over them. Gauges read the live state when scraped.
@@ -20,9 +53,32 @@ export class Metrics {
   readonly writeSeconds: Histogram;
   readonly writeFailures: Counter;
   private source: MetricsSource | null = null;
+  private readonly inRate: RateWindow;
+  private readonly outRate: RateWindow;
 
-  constructor() {
+  constructor(clock: () => number = Date.now) {
     const registers = [this.registry];
+    this.inRate = new RateWindow(clock);
+    this.outRate = new RateWindow(clock);
+    // Also as ready-made rates, for a look at /metrics without Prometheus (with it, rate() over the counters is better).
+    const inRate = this.inRate;
+    const outRate = this.outRate;
+    new Gauge({
+      name: 'lanes_updates_in_per_second',
+      help: 'Doc updates accepted per second, averaged over the last 10 s',
+      registers,
+      collect() {
+        this.set(inRate.perSecond());
+      }
+    });
+    new Gauge({
+      name: 'lanes_updates_out_per_second',
+      help: 'Doc update messages sent per second, averaged over the last 10 s',
+      registers,
+      collect() {
+        this.set(outRate.perSecond());
+      }
+    });
     this.gauge('lanes_connections', 'Live sync sockets', (source) => source.connectionCount);
     this.gauge('lanes_rooms_loaded', 'Rooms (docs) held in memory', (source) => source.loadedCount);
     this.gauge('lanes_pending_writes', 'Updates accepted but not yet stored in the update log', (source) => source.writer.pendingCount);
@@ -48,6 +104,16 @@ export class Metrics {
   /** Attach the live state the gauges report (the app's Rooms). */
   watch(source: MetricsSource): void {
     this.source = source;
+  }
+
+  updateIn(): void {
+    this.updatesIn.inc();
+    this.inRate.add();
+  }
+
+  updateOut(): void {
+    this.updatesOut.inc();
+    this.outRate.add();
   }
 
   rejected(code: number): void {

@@ -124,7 +124,7 @@ export class Rooms {
       name,
       {
         onUpdate: (target, update) => {
-          this.metrics?.updatesIn.inc();
+          this.metrics?.updateIn();
           this.writer.enqueue(target.name, update);
         },
         onRejected: (target, connection: Connection, rejection) => {

@@ -64,7 +64,7 @@ function socketConnection(
         return;
       }
       raw.send(message);
-      if (metrics && isDocUpdateMessage(message)) metrics.updatesOut.inc();
+      if (metrics && isDocUpdateMessage(message)) metrics.updateOut();
     },
     close: (code, reason) => {
       onServerClose();

@@ -66,6 +66,9 @@ describe.each(storageKinds)('/metrics on $label', ({ create }) => {
     expect(after.get('lanes_updates_in_total')! - (before.get('lanes_updates_in_total') ?? 0)).toBeGreaterThanOrEqual(5);
     // Each of Ann's updates is broadcast to Bob.
     expect(after.get('lanes_updates_out_total')! - (before.get('lanes_updates_out_total') ?? 0)).toBeGreaterThanOrEqual(5);
+    // The same as rates over the last 10 s: at least 5 updates in and 5 out → at least 0.5/s each.
+    expect(after.get('lanes_updates_in_per_second')).toBeGreaterThanOrEqual(0.5);
+    expect(after.get('lanes_updates_out_per_second')).toBeGreaterThanOrEqual(0.5);
     expect(after.get('lanes_write_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(after.get('lanes_write_failures_total')).toBe(0);
   });
