@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import * as Y from 'yjs';
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { addDeal, initBoard, readDeal, readStages } from '$shared/board-doc.ts';
 import { readContacts } from '$shared/contacts-doc.ts';
 import { BoardStore } from '../board-store.svelte.ts';
@@ -69,5 +70,25 @@ describe('DealPanel', () => {
     render(DealPanel, { store, dealId, onclose: () => closed++ });
     await fireEvent.keyDown(window, { key: 'Escape' });
     expect(closed).toBe(1);
+  });
+
+  it('shows who else has this record open, live', async () => {
+    const { store, dealId } = storeWithDeal();
+    render(DealPanel, { store, dealId, onclose: () => {} });
+    expect(screen.queryByRole('group', { name: 'Also on this record' })).toBeNull();
+    const colleague = new Awareness(new Y.Doc());
+    colleague.setLocalState({ user: { id: 'u2', name: 'Sue Support', color: '#0e9384', colorLight: '#0e938433' }, openDealId: dealId });
+    applyAwarenessUpdate(store.awareness, encodeAwarenessUpdate(colleague, [colleague.clientID]), 'remote');
+    const here = await screen.findByRole('group', { name: 'Also on this record' });
+    expect(here.textContent).toContain('SS');
+    expect(screen.getByRole('img', { name: 'Sue Support' })).toBeTruthy();
+  });
+
+  it('shows a viewer every field but lets them change none, and offers no delete', () => {
+    const { store, dealId } = storeWithDeal();
+    render(DealPanel, { store, dealId, readOnly: true, onclose: () => {} });
+    expect(screen.getByLabelText('Title').matches(':disabled')).toBe(true);
+    expect(screen.getByLabelText('Value').matches(':disabled')).toBe(true);
+    expect(screen.queryByRole('button', { name: 'Delete deal' })).toBeNull();
   });
 });
