@@ -1,42 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { moveDeal, readColumns, readDeal, readStages, updateDeal } from '../../shared/board-doc.ts';
 import { boardRoom } from '../../shared/rooms.ts';
-import { ServerProcess, storageKinds, type Storage } from '../support/server-process.ts';
-import { connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
+import { storageKinds } from '../support/server-process.ts';
+import { teamSuite } from '../support/team-suite.ts';
+import { connectClient, eventually, type Account } from '../support/clients.ts';
 
 /** Where a deal shows on a board: the stage of every column that lists it (one entry when all is well). */
 const placement = (doc: Y.Doc, dealId: string) =>
   [...readColumns(doc)].flatMap(([stageId, deals]) => deals.filter((deal) => deal.id === dealId).map(() => stageId));
 
 describe.each(storageKinds)('concurrent edits of one deal on $label', ({ create }) => {
-  let storage: Storage;
-  let server: ServerProcess;
-  let ann: Account;
-  let bob: Account;
-  const clients: Array<{ destroy(): void }> = [];
+  const team = teamSuite(create);
   const connect = (account: Account) => {
-    const client = connectClient(server.wsUrl, boardRoom(ann.pipelineId), { token: account.token });
-    clients.push(client);
+    const client = connectClient(team.server.wsUrl, boardRoom(team.ann.pipelineId), { token: account.token });
+    team.clients.push(client);
     return client;
   };
 
-  beforeAll(async () => {
-    storage = await create();
-    server = await ServerProcess.start(storage);
-    ann = await signUp(server.url, 'Ann');
-    bob = await signUpColleague(server.url, ann, 'Bob');
-  });
-
-  afterAll(async () => {
-    clients.forEach((client) => client.destroy());
-    await server?.stop();
-    await storage?.dispose();
-  });
-
   it('two reps editing different fields of the same deal at the same moment both keep their edit', async () => {
-    const annBoard = connect(ann);
-    const bobBoard = connect(bob);
+    const annBoard = connect(team.ann);
+    const bobBoard = connect(team.bob);
     await Promise.all([annBoard.synced, bobBoard.synced]);
     const dealId = [...readColumns(annBoard.doc).values()][1][0].id;
 
@@ -50,16 +34,16 @@ describe.each(storageKinds)('concurrent edits of one deal on $label', ({ create 
     }
 
     // And it is what the server stored: a fresh client after a restart sees both edits.
-    await server.stop();
-    await server.start();
-    const fresh = connect(bob);
+    await team.server.stop();
+    await team.server.start();
+    const fresh = connect(team.bob);
     await fresh.synced;
     expect(readDeal(fresh.doc, dealId)).toMatchObject(expected);
   });
 
   it('two reps moving the same deal to different columns while disconnected end in one same column after reconnect', async () => {
-    const annBoard = connect(ann);
-    const bobBoard = connect(bob);
+    const annBoard = connect(team.ann);
+    const bobBoard = connect(team.bob);
     await Promise.all([annBoard.synced, bobBoard.synced]);
     const stages = readStages(annBoard.doc);
     const dealId = readColumns(annBoard.doc).get(stages[0].id)![0].id;
@@ -86,7 +70,7 @@ describe.each(storageKinds)('concurrent edits of one deal on $label', ({ create 
     expect(JSON.stringify([...readColumns(annBoard.doc)])).toBe(JSON.stringify([...readColumns(bobBoard.doc)]));
 
     // A third client that joins afterwards sees the same single card in the same column.
-    const late = connect(ann);
+    const late = connect(team.ann);
     await late.synced;
     await eventually(() => expect(placement(late.doc, dealId)).toEqual(placement(annBoard.doc, dealId)));
   });

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { addDeal, readDeals, readStages } from '../../shared/board-doc.ts';
 import { boardRoom } from '../../shared/rooms.ts';
-import { ServerProcess, storageKinds, type Storage } from '../support/server-process.ts';
-import { connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
+import { storageKinds } from '../support/server-process.ts';
+import { teamSuite } from '../support/team-suite.ts';
+import { connectClient, eventually } from '../support/clients.ts';
 import { scrapeMetrics } from '../support/metrics.ts';
 
 /** Opens a raw socket to `room`, sends `payload` and resolves with the close code the server sent. */
@@ -18,27 +19,10 @@ function closeCodeAfterSending(wsUrl: string, room: string, token: string, paylo
 }
 
 describe.each(storageKinds)('/metrics on $label', ({ create }) => {
-  let storage: Storage;
-  let server: ServerProcess;
-  let ann: Account;
-  let bob: Account;
-  const clients: Array<{ destroy(): void }> = [];
-
-  beforeAll(async () => {
-    storage = await create();
-    server = await ServerProcess.start(storage, { ROOM_UNLOAD_MS: '200', MAX_MESSAGE_BYTES: '65536' });
-    ann = await signUp(server.url, 'Ann');
-    bob = await signUpColleague(server.url, ann, 'Bob');
-  });
-
-  afterAll(async () => {
-    clients.forEach((client) => client.destroy());
-    await server?.stop();
-    await storage?.dispose();
-  });
+  const team = teamSuite(create, { ROOM_UNLOAD_MS: '200', MAX_MESSAGE_BYTES: '65536' });
 
   it('is Prometheus text without authentication, with the process metrics', async () => {
-    const response = await fetch(`${server.url}/metrics`);
+    const response = await fetch(`${team.server.url}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
@@ -48,16 +32,16 @@ describe.each(storageKinds)('/metrics on $label', ({ create }) => {
   });
 
   it('counts sockets, rooms, updates in and out, and stored writes', async () => {
-    const before = await scrapeMetrics(server.url);
-    const room = boardRoom(ann.pipelineId);
-    const annBoard = connectClient(server.wsUrl, room, { token: ann.token });
-    const bobBoard = connectClient(server.wsUrl, room, { token: bob.token });
-    clients.push(annBoard, bobBoard);
+    const before = await scrapeMetrics(team.server.url);
+    const room = boardRoom(team.ann.pipelineId);
+    const annBoard = connectClient(team.server.wsUrl, room, { token: team.ann.token });
+    const bobBoard = connectClient(team.server.wsUrl, room, { token: team.bob.token });
+    team.clients.push(annBoard, bobBoard);
     await Promise.all([annBoard.synced, bobBoard.synced]);
     for (let i = 0; i < 5; i++) addDeal(annBoard.doc, readStages(annBoard.doc)[0].id, { title: `Counted ${i}` });
     await eventually(() => expect(readDeals(bobBoard.doc).filter((deal) => deal.title.startsWith('Counted'))).toHaveLength(5));
     const after = await eventually(async () => {
-      const values = await scrapeMetrics(server.url);
+      const values = await scrapeMetrics(team.server.url);
       expect(values.get('lanes_pending_writes')).toBe(0);
       return values;
     });
@@ -74,12 +58,12 @@ describe.each(storageKinds)('/metrics on $label', ({ create }) => {
   });
 
   it('counts refused messages by close code: text frame, bad message, too large', async () => {
-    const room = boardRoom(ann.pipelineId);
-    expect(await closeCodeAfterSending(server.wsUrl, room, ann.token, 'hello')).toBe(1003);
-    expect(await closeCodeAfterSending(server.wsUrl, room, ann.token, Buffer.from([0, 9, 9, 9]))).toBe(1007);
-    expect(await closeCodeAfterSending(server.wsUrl, room, ann.token, Buffer.alloc(100_000))).toBe(1009);
+    const room = boardRoom(team.ann.pipelineId);
+    expect(await closeCodeAfterSending(team.server.wsUrl, room, team.ann.token, 'hello')).toBe(1003);
+    expect(await closeCodeAfterSending(team.server.wsUrl, room, team.ann.token, Buffer.from([0, 9, 9, 9]))).toBe(1007);
+    expect(await closeCodeAfterSending(team.server.wsUrl, room, team.ann.token, Buffer.alloc(100_000))).toBe(1009);
     await eventually(async () => {
-      const values = await scrapeMetrics(server.url);
+      const values = await scrapeMetrics(team.server.url);
       expect(values.get('lanes_messages_rejected_total{code="1003"}')).toBe(1);
       expect(values.get('lanes_messages_rejected_total{code="1007"}')).toBe(1);
       expect(values.get('lanes_messages_rejected_total{code="1009"}')).toBe(1);

@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { createApp } from '../../server/app.ts';
 import { openDb } from '../../server/store/db.ts';
 import { silentLog } from '../../server/log.ts';
 import { addDeal, readDeals, readStages } from '../../shared/board-doc.ts';
 import { boardRoom } from '../../shared/rooms.ts';
-import { ServerProcess, storageKinds, type Storage } from '../support/server-process.ts';
-import { connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
+import { storageKinds } from '../support/server-process.ts';
+import { teamSuite } from '../support/team-suite.ts';
+import { connectClient, eventually, type Account } from '../support/clients.ts';
 
 const EDITS_PER_CLIENT = 150;
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,42 +39,25 @@ async function holdUpdateLog(databaseUrl: string | undefined): Promise<{ release
 }
 
 describe.each(storageKinds)('graceful shutdown on $label', ({ label, create }) => {
-  let storage: Storage;
-  let server: ServerProcess;
-  let ann: Account;
-  let bob: Account;
-  const clients: Array<{ destroy(): void }> = [];
-
-  beforeAll(async () => {
-    storage = await create();
-    server = await ServerProcess.start(storage);
-    ann = await signUp(server.url, 'Ann');
-    bob = await signUpColleague(server.url, ann, 'Bob');
-  });
-
-  afterAll(async () => {
-    clients.forEach((client) => client.destroy());
-    await server?.stop();
-    await storage?.dispose();
-  });
+  const team = teamSuite(create);
 
   const connect = (account: Account) => {
-    const client = connectClient(server.wsUrl, boardRoom(ann.pipelineId), { token: account.token });
+    const client = connectClient(team.server.wsUrl, boardRoom(team.ann.pipelineId), { token: account.token });
     const closes: number[] = [];
     client.provider.on('connection-close', (event: CloseEvent | null) => {
       if (event) closes.push(event.code);
     });
-    clients.push(client);
+    team.clients.push(client);
     return { ...client, closes };
   };
   const burstTitles = (doc: Parameters<typeof readDeals>[0]) => readDeals(doc).map((deal) => deal.title).filter((title) => title.startsWith('Burst '));
 
   it('SIGTERM right after a burst of edits: sockets close with 1001, exit 0, every edit is there after restart', async () => {
-    const annBoard = connect(ann);
-    const bobBoard = connect(bob);
+    const annBoard = connect(team.ann);
+    const bobBoard = connect(team.bob);
     await Promise.all([annBoard.synced, bobBoard.synced]);
     const stage = readStages(annBoard.doc)[0].id;
-    const hold = await holdUpdateLog(storage.env.DATABASE_URL);
+    const hold = await holdUpdateLog(team.storage.env.DATABASE_URL);
     for (let i = 0; i < EDITS_PER_CLIENT; i++) {
       addDeal(annBoard.doc, stage, { title: `Burst ann ${i}` });
       addDeal(bobBoard.doc, stage, { title: `Burst bob ${i}` });
@@ -84,13 +68,13 @@ describe.each(storageKinds)('graceful shutdown on $label', ({ label, create }) =
       expect(burstTitles(bobBoard.doc)).toHaveLength(2 * EDITS_PER_CLIENT);
     }, 20_000);
 
-    const stopped = server.stop('SIGTERM');
+    const stopped = team.server.stop('SIGTERM');
     await wait(500);
     await hold.release();
     const exitCode = await stopped;
-    const pendingAtSigterm = Number(/"message":"shutting down[^\n]*"pending":(\d+)/.exec(server.output)?.[1]);
+    const pendingAtSigterm = Number(/"message":"shutting down[^\n]*"pending":(\d+)/.exec(team.server.output)?.[1]);
     expect(exitCode).toBe(0);
-    expect(server.output).toContain('shut down: every update is stored');
+    expect(team.server.output).toContain('shut down: every update is stored');
     await eventually(() => {
       expect(annBoard.closes[0]).toBe(1001);
       expect(bobBoard.closes[0]).toBe(1001);
@@ -99,8 +83,8 @@ describe.each(storageKinds)('graceful shutdown on $label', ({ label, create }) =
     annBoard.destroy();
     bobBoard.destroy();
 
-    await server.start();
-    const fresh = connect(ann);
+    await team.server.start();
+    const fresh = connect(team.ann);
     await fresh.synced;
     const found = burstTitles(fresh.doc);
     console.log(
