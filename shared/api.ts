@@ -59,6 +59,32 @@ export const pipelineAccessSchema = z
   })
   .strict();
 
+export const PIPELINE_MAX_STAGES = 20;
+
+const stageSchema = z
+  .object({
+    name: z.string().trim().min(1, 'name every stage').max(60, 'at most 60 characters'),
+    probability: z.number().int('a whole percentage').min(0, 'at least 0').max(100, 'at most 100'),
+    outcome: z.enum(['open', 'won', 'lost'], { error: 'one of open, won, lost' })
+  })
+  .strict();
+
+/** A new pipeline: its name, its stages in order (the sales stages when left out) and who may open it. */
+export const pipelineCreateSchema = z
+  .object({
+    name: z.string().trim().min(1, 'name the pipeline').max(80, 'at most 80 characters'),
+    stages: z
+      .array(stageSchema)
+      .min(1, 'at least one stage')
+      .max(PIPELINE_MAX_STAGES, `at most ${PIPELINE_MAX_STAGES} stages`)
+      .refine((stages) => new Set(stages.map((stage) => stage.name.toLowerCase())).size === stages.length, 'each stage name once')
+      .refine((stages) => stages.some((stage) => stage.outcome === 'open'), 'at least one open stage, where deals are worked')
+      .optional(),
+    allowedRoles: pipelineAccessSchema.shape.allowedRoles.optional()
+  })
+  .strict();
+export type PipelineCreate = z.infer<typeof pipelineCreateSchema>;
+
 export interface UserView {
   id: string;
   email: string;

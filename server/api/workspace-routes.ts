@@ -1,10 +1,10 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { inviteRequestSchema, memberUpdateSchema, pipelineAccessSchema, type InvitePreview, type InviteView } from '../../shared/api.ts';
+import { inviteRequestSchema, memberUpdateSchema, pipelineAccessSchema, pipelineCreateSchema, type InvitePreview, type InviteView } from '../../shared/api.ts';
 import { boardRoom } from '../../shared/rooms.ts';
 import type { AppDeps, AppEnv, LiveAccess } from '../app-env.ts';
 import { requireUser } from '../auth/middleware.ts';
 import { createInvite, findInvite, inviteProblem, markInviteAccepted, pendingInvites, revokeInvite, type InviteRow } from '../store/invites.ts';
-import { addMember, changeMembership, membersOf, pipelinesOf, roleIn, setPipelineAccess } from '../store/workspaces.ts';
+import { addMember, changeMembership, createPipeline, membersOf, pipelinesOf, roleIn, setPipelineAccess } from '../store/workspaces.ts';
 import { readBody } from './validate.ts';
 
 /** /api/pipelines, /api/workspaces/:id/* and /api/invites/:token: who works where, and joining a team. */
@@ -77,6 +77,16 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
     if (!result.ok) return c.json({ error: result.status === 404 ? 'not_found' : 'conflict', reason: result.reason }, result.status);
     await live.recheck({ userId });
     return c.body(null, 204);
+  });
+
+  /** A new pipeline with its stages; it shows up in the picker of everyone it is open to on their next load. */
+  routes.post('/workspaces/:workspaceId/pipelines', requireUser, member('admin'), async (c) => {
+    const body = await readBody(c, pipelineCreateSchema);
+    if (!body.ok) return body.response;
+    const workspaceId = c.req.param('workspaceId');
+    const result = await db.transaction((tx) => createPipeline(tx, workspaceId, body.value, clock()));
+    if (!result.ok) return c.json({ error: 'conflict', field: 'name', reason: result.reason }, result.status);
+    return c.json((await pipelinesOf(db, c.get('user')!.id)).find((row) => row.id === result.pipelineId), 201);
   });
 
   /** Limit a pipeline to some roles (admins always keep access); members who lose access are disconnected. */

@@ -1,7 +1,8 @@
 import { newId } from '../../shared/ids.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
-import { buildSamplePipeline } from '../../shared/sample-pipeline.ts';
-import { canEdit, pipelineAllows, ROLES, type MemberView, type PipelineView, type Role, type WorkspaceView } from '../../shared/api.ts';
+import { buildSamplePipeline, DEFAULT_STAGES } from '../../shared/sample-pipeline.ts';
+import { initBoard } from '../../shared/board-doc.ts';
+import { canEdit, pipelineAllows, ROLES, type MemberView, type PipelineCreate, type PipelineView, type Role, type WorkspaceView } from '../../shared/api.ts';
 import * as Y from 'yjs';
 import type { Sql } from './db.ts';
 import { writeSnapshot } from './update-log.ts';
@@ -12,11 +13,44 @@ export async function createWorkspaceWithSample(db: Sql, owner: { id: string; na
   const pipelineId = newId();
   await db.query('INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3)', [workspaceId, `${owner.name}'s team`, now]);
   await addMember(db, workspaceId, owner.id, 'admin', now);
-  await db.query('INSERT INTO pipelines (id, workspace_id, name, created_at) VALUES ($1, $2, $3, $4)', [pipelineId, workspaceId, 'Sales pipeline', now]);
   const { board, contacts } = buildSamplePipeline({ pipelineId, workspaceId, ownerId: owner.id, now });
-  await writeSnapshot(db, boardRoom(pipelineId), Y.encodeStateAsUpdate(board), now);
+  await insertPipeline(db, { id: pipelineId, workspaceId, name: 'Sales pipeline', allowedRoles: null, board }, now);
   await writeSnapshot(db, contactsRoom(workspaceId), Y.encodeStateAsUpdate(contacts), now);
   return { workspaceId, pipelineId };
+}
+
+/** A pipeline row and its board doc's first snapshot, so the room loads the laid-out board. */
+async function insertPipeline(
+  db: Sql,
+  pipeline: { id: string; workspaceId: string; name: string; allowedRoles: Role[] | null; board: Y.Doc },
+  now: number
+): Promise<void> {
+  await db.query('INSERT INTO pipelines (id, workspace_id, name, allowed_roles, created_at) VALUES ($1, $2, $3, $4, $5)', [
+    pipeline.id,
+    pipeline.workspaceId,
+    pipeline.name,
+    storedRoles(pipeline.allowedRoles),
+    now
+  ]);
+  await writeSnapshot(db, boardRoom(pipeline.id), Y.encodeStateAsUpdate(pipeline.board), now);
+}
+
+export type PipelineCreation = { ok: true; pipelineId: string } | { ok: false; status: 409; reason: string };
+
+/**
+ * A new, empty pipeline in a workspace with the given stages (the sales stages when none are given). Names are
+ * unique within a workspace, ignoring case, so the pipeline picker never shows two alike. Runs in the caller's
+ * transaction; the workspace row lock makes two admins creating the same name at once end with one of it.
+ */
+export async function createPipeline(tx: Sql, workspaceId: string, input: PipelineCreate, now: number): Promise<PipelineCreation> {
+  await tx.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [workspaceId]);
+  const taken = await tx.query('SELECT id FROM pipelines WHERE workspace_id = $1 AND lower(name) = lower($2)', [workspaceId, input.name]);
+  if (taken.length) return { ok: false, status: 409, reason: `this workspace already has a pipeline named "${input.name}"` };
+  const pipelineId = newId();
+  const board = new Y.Doc();
+  initBoard(board, { pipelineId, workspaceId, name: input.name, stages: input.stages ?? DEFAULT_STAGES });
+  await insertPipeline(tx, { id: pipelineId, workspaceId, name: input.name, allowedRoles: input.allowedRoles ?? null, board }, now);
+  return { ok: true, pipelineId };
 }
 
 /** Join a workspace; someone already in it keeps their role (an invite never demotes or promotes). */
@@ -38,6 +72,11 @@ export async function workspacesOf(db: Sql, userId: string): Promise<WorkspaceVi
     [userId]
   );
   return rows.map((row) => ({ ...row, contactsRoom: contactsRoom(row.id) }));
+}
+
+/** allowed_roles holds a JSON array of roles, or NULL for "every member". Admins always may, so never listed. */
+function storedRoles(allowedRoles: Role[] | null): string | null {
+  return allowedRoles === null ? null : JSON.stringify(allowedRoles.filter((role) => role !== 'admin'));
 }
 
 /** allowed_roles holds a JSON array of roles, or NULL for "every member". */
@@ -78,8 +117,11 @@ export async function pipelineAccess(db: Sql, pipelineId: string): Promise<{ wor
 
 /** Limit a pipeline to some roles (admins always keep access), or open it to everyone with null. */
 export async function setPipelineAccess(db: Sql, workspaceId: string, pipelineId: string, allowedRoles: Role[] | null): Promise<boolean> {
-  const stored = allowedRoles === null ? null : JSON.stringify(allowedRoles.filter((role) => role !== 'admin'));
-  const rows = await db.query('UPDATE pipelines SET allowed_roles = $1 WHERE id = $2 AND workspace_id = $3 RETURNING id', [stored, pipelineId, workspaceId]);
+  const rows = await db.query('UPDATE pipelines SET allowed_roles = $1 WHERE id = $2 AND workspace_id = $3 RETURNING id', [
+    storedRoles(allowedRoles),
+    pipelineId,
+    workspaceId
+  ]);
   return rows.length > 0;
 }
 

@@ -88,6 +88,31 @@ describe.each(storageKinds)('access on live sockets on $label', ({ create }) => 
     expect(await upgradeStatus(url, { authorization: `Bearer ${sales.token}` })).toBe(101);
   });
 
+  it('opens a new pipeline with its stages and no deals to the roles it is for, and keeps the others out', async () => {
+    const support = await join('Sue', 'support');
+    const sales = await join('Sid', 'sales');
+    const stages = [
+      { name: 'Kick-off', probability: 20, outcome: 'open' },
+      { name: 'Training', probability: 60, outcome: 'open' },
+      { name: 'Live', probability: 100, outcome: 'won' }
+    ];
+    const created = await api(server.url, `/api/workspaces/${admin.workspaceId}/pipelines`, {
+      method: 'POST',
+      body: { name: 'Onboarding', stages, allowedRoles: ['support'] },
+      cookie: admin.cookie
+    });
+    expect(created.status).toBe(201);
+    const room = boardRoom(created.json.id);
+    expect(await upgradeStatus(`${server.wsUrl}/${room}`, { authorization: `Bearer ${sales.token}` })).toBe(403);
+    const supportBoard = connect(room, { token: support.token });
+    const adminBoard = connect(room, { token: admin.token });
+    await Promise.all([supportBoard.synced, adminBoard.synced]);
+    expect(readStages(supportBoard.doc).map(({ name, probability, outcome }) => ({ name, probability, outcome }))).toEqual(stages);
+    expect(readDeals(supportBoard.doc)).toEqual([]);
+    newDeal(supportBoard.doc, 'First customer onboarding');
+    await eventually(() => expect(titles(adminBoard.doc)).toEqual(['First customer onboarding']));
+  });
+
   it('disconnects a member at once when a pipeline is limited to other roles', async () => {
     const marketer = await join('Mia', 'marketing');
     const board = connect(boardRoom(admin.pipelineId), { token: marketer.token });

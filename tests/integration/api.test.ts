@@ -237,6 +237,32 @@ describe('REST API', () => {
     expect(await sees(sales.cookie)).toBe(true);
   });
 
+  it('lets admins create pipelines with their own stages, limited to some roles; names are unique per workspace', async () => {
+    const { admin, member: sales, workspaceId } = await teamWith('sales', ['Xena', 'Yan']);
+    const path = `/api/workspaces/${workspaceId}/pipelines`;
+    const onboarding = { name: 'Support onboarding', stages: [{ name: 'Kick-off', probability: 30, outcome: 'open' }, { name: 'Live', probability: 100, outcome: 'won' }] };
+    expect((await call('POST', path, { body: onboarding, cookie: sales.cookie })).status).toBe(403);
+    now += 60_000; // pipelines are listed oldest first
+
+    const created = await call('POST', path, { body: { ...onboarding, allowedRoles: ['support'] }, cookie: admin.cookie });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ name: 'Support onboarding', workspaceId, allowedRoles: ['support'], canEdit: true, room: `board:${created.json.id}` });
+    const listed = async (cookie: string) =>
+      (await call('GET', '/api/pipelines', { cookie })).json.filter((p: { workspaceId: string }) => p.workspaceId === workspaceId).map((p: { name: string }) => p.name);
+    expect(await listed(admin.cookie)).toEqual(['Sales pipeline', 'Support onboarding']);
+    expect(await listed(sales.cookie)).toEqual(['Sales pipeline']);
+
+    const again = await call('POST', path, { body: { name: 'support ONBOARDING' }, cookie: admin.cookie });
+    expect(again).toMatchObject({ status: 409, json: { field: 'name', reason: expect.stringMatching(/already has a pipeline named/) } });
+    now += 60_000;
+    const everyone = await call('POST', path, { body: { name: 'Renewals' }, cookie: admin.cookie });
+    expect(everyone.json).toMatchObject({ name: 'Renewals', allowedRoles: null });
+    expect(await listed(sales.cookie)).toEqual(['Sales pipeline', 'Renewals']);
+
+    const stranger = await signUp('Zed');
+    expect((await call('POST', path, { body: { name: 'Hijack' }, cookie: stranger.cookie })).status).toBe(404);
+  });
+
   it('throttles failed sign-ins per account with growing waits and a clear 429', async () => {
     const { email } = await signUp('Xena');
     const attempt = (password: string) => call('POST', '/api/auth/login', { body: { email, password } });

@@ -8,7 +8,7 @@ const ORIGIN = 'http://lanes.test';
 const LIMIT = 64 * 1024;
 
 /** Every table a REST call can write: a refused request must leave all of them as they were. */
-const TABLES = ['users', 'sessions', 'api_tokens', 'workspaces', 'memberships', 'pipelines', 'invites'];
+const TABLES = ['users', 'sessions', 'api_tokens', 'workspaces', 'memberships', 'pipelines', 'invites', 'doc_snapshots'];
 
 interface Case {
   /** What is wrong with the body. */
@@ -154,6 +154,38 @@ describe('REST body validation', () => {
         { problem: 'a role that does not exist', body: { role: 'boss' }, field: 'role', reason: /one of/ },
         { problem: 'a role that is a number', body: { role: 1 }, field: 'role' },
         { problem: 'no role', body: {}, field: 'role' },
+        malformed,
+        oversized(valid)
+      ]
+    },
+    'POST /api/workspaces/:id/pipelines': {
+      method: 'POST',
+      path: () => `/api/workspaces/${workspaceId}/pipelines`,
+      valid: () => ({ name: 'Onboarding', stages: [{ name: 'Kick-off', probability: 50, outcome: 'open' }], allowedRoles: ['support'] }),
+      cases: (valid) => [
+        unknownField(valid, 'color'),
+        { problem: 'a blank name', body: { ...valid, name: '  ' }, field: 'name', reason: /name the pipeline/ },
+        { problem: 'a name over 80 characters', body: { ...valid, name: 'p'.repeat(81) }, field: 'name', reason: /at most 80 characters/ },
+        { problem: 'no stages at all', body: { ...valid, stages: [] }, field: 'stages', reason: /at least one stage/ },
+        {
+          problem: 'more than 20 stages',
+          body: { ...valid, stages: Array.from({ length: 21 }, (_, i) => ({ name: `Stage ${i}`, probability: 10, outcome: 'open' })) },
+          field: 'stages',
+          reason: /at most 20 stages/
+        },
+        {
+          problem: 'a stage name twice, in other case',
+          body: { ...valid, stages: [{ name: 'Call', probability: 10, outcome: 'open' }, { name: 'CALL', probability: 20, outcome: 'open' }] },
+          field: 'stages',
+          reason: /each stage name once/
+        },
+        { problem: 'only closed stages', body: { ...valid, stages: [{ name: 'Done', probability: 100, outcome: 'won' }] }, field: 'stages', reason: /open stage/ },
+        { problem: 'a stage over 100%', body: { ...valid, stages: [{ name: 'Sure', probability: 101, outcome: 'open' }] }, field: 'stages.0.probability', reason: /at most 100/ },
+        { problem: 'a stage with part percents', body: { ...valid, stages: [{ name: 'Half', probability: 12.5, outcome: 'open' }] }, field: 'stages.0.probability' },
+        { problem: 'an unknown outcome', body: { ...valid, stages: [{ name: 'Maybe', probability: 5, outcome: 'pending' }] }, field: 'stages.0.outcome', reason: /one of open, won, lost/ },
+        { problem: 'a stage with an unknown field', body: { ...valid, stages: [{ name: 'Call', probability: 5, outcome: 'open', color: 'red' }] }, field: 'stages.0.color' },
+        { problem: 'a role that does not exist', body: { ...valid, allowedRoles: ['owner'] }, field: 'allowedRoles.0', reason: /one of/ },
+        notAnObject,
         malformed,
         oversized(valid)
       ]
