@@ -107,6 +107,46 @@ describe('live review meeting with three users, in Chromium', () => {
     await expect.poll(() => ann.getByTestId('drag-ghost').count(), { timeout: 5_000 }).toBe(0);
   });
 
+  it('an admin adds a pipeline in settings; followers go with the presenter to it and back', async () => {
+    await ann.goto(`${suite.server.url}/settings`);
+    const form = ann.getByRole('form', { name: 'New pipeline' });
+    await form.getByLabel('Name', { exact: true }).fill('Renewals');
+    for (let stage = 0; stage < 3; stage++) await form.getByRole('button', { name: 'Remove stage 2' }).click();
+    await form.getByLabel('Stage 1 name').fill('Up for renewal');
+    await form.getByRole('button', { name: 'Create pipeline' }).click();
+    await form.getByRole('status').waitFor();
+    await ann.screenshot({ path: artifact('settings-new-pipeline.png'), fullPage: true });
+    await form.getByRole('status').getByRole('link', { name: 'Renewals' }).click();
+    await ann.waitForURL(/\/board\//);
+    const renewalsPath = new URL(ann.url()).pathname;
+    expect(renewalsPath).not.toBe(new URL(boardUrl).pathname);
+    await expect.poll(() => ann.locator('section[data-stage-id]').evaluateAll((columns) => columns.map((c) => c.getAttribute('aria-label'))), { timeout: 5_000 }).toEqual([
+      'Up for renewal',
+      'Negotiation',
+      'Won',
+      'Lost'
+    ]);
+    expect(await ann.locator('[data-deal-id]').count()).toBe(0);
+
+    // Back on the sales board, Ann presents and Bob follows her to the new pipeline and back.
+    await ann.locator('#pipeline-picker').selectOption({ label: 'Sales pipeline' });
+    await ann.waitForURL(boardUrl);
+    await ann.getByRole('button', { name: 'Present' }).click();
+    await bob.getByRole('button', { name: 'Follow Ann Admin' }).click();
+    await bob.getByText('Following Ann Admin').waitFor();
+    await ann.locator('#pipeline-picker').selectOption({ label: 'Renewals' });
+    await bob.waitForURL((url) => url.pathname === renewalsPath, { timeout: 10_000 });
+    await ann.getByLabel('Search deals').fill('acme');
+    await expect.poll(() => bob.getByLabel('Search deals').inputValue(), { timeout: 5_000 }).toBe('acme');
+    await bob.getByText('Following Ann Admin').waitFor();
+    await bob.screenshot({ path: artifact('meeting-follow-to-new-pipeline.png') });
+    await ann.getByLabel('Search deals').fill('');
+    await ann.locator('#pipeline-picker').selectOption({ label: 'Sales pipeline' });
+    await bob.waitForURL(boardUrl, { timeout: 10_000 });
+    await ann.getByRole('button', { name: 'Stop presenting' }).click();
+    await bob.getByText('The presenter stopped presenting.').waitFor({ timeout: 10_000 });
+  });
+
   it('removes a colleague’s avatar as soon as they close the tab', async () => {
     await cy.close();
     for (const page of [ann, bob]) await expect.poll(() => avatars(page).count(), { timeout: 5_000 }).toBe(1);

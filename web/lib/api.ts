@@ -1,4 +1,4 @@
-import type { InvitePreview, InviteView, MeResponse, MemberView, PipelineView, Role, UserView } from '$shared/api.ts';
+import type { InvitePreview, InviteView, MeResponse, MemberView, PipelineCreate, PipelineView, Role, UserView } from '$shared/api.ts';
 
 import { cacheResponse, cachedResponse, clearOfflineData } from './offline.ts';
 
@@ -55,6 +55,7 @@ export const api = {
   removeMember: (workspaceId: string, userId: string) => request<null>('DELETE', `/api/workspaces/${workspaceId}/members/${userId}`),
   setPipelineAccess: (workspaceId: string, pipelineId: string, allowedRoles: Role[] | null) =>
     request<PipelineView>('PATCH', `/api/workspaces/${workspaceId}/pipelines/${pipelineId}`, { allowedRoles }),
+  createPipeline: (workspaceId: string, body: PipelineCreate) => request<PipelineView>('POST', `/api/workspaces/${workspaceId}/pipelines`, body),
   createInvite: (workspaceId: string, body: { email?: string; role?: Role; expiresInDays?: number }) =>
     request<InviteView>('POST', `/api/workspaces/${workspaceId}/invites`, body),
   revokeInvite: (workspaceId: string, inviteId: string) => request<null>('DELETE', `/api/workspaces/${workspaceId}/invites/${inviteId}`),
