@@ -26,4 +26,6 @@ export interface LiveAccess {
   recheck(which: { userId?: string; room?: string }): Promise<number>;
   /** Close the sockets of a signed-out session, or of every session of a user. */
   signOut(which: { userId: string; sessionId?: string }): number;
+  /** Write a new pipeline name into its board doc (loading the room if nobody has it open), stored and broadcast. */
+  renameBoard(room: string, name: string): Promise<void>;
 }

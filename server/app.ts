@@ -7,6 +7,7 @@ import { authenticate, sameOriginForCookies } from './auth/middleware.ts';
 import { healthRoutes } from './health.ts';
 import { Metrics } from './metrics.ts';
 import { Rooms, type RoomsOptions } from './sync/rooms.ts';
+import { renameBoard } from '../shared/board-doc.ts';
 import { socketRoute, type SocketLimits } from './sync/socket-route.ts';
 import { staticUi } from './static-ui.ts';
 
@@ -36,7 +37,15 @@ export function createApp(options: AppOptions) {
   const live: LiveAccess = {
     recheck: ({ userId, room }) =>
       socket.recheck((target, connection) => (!userId || connection.userId === userId) && (!room || target.name === room)),
-    signOut: (which) => socket.signOut(which)
+    signOut: (which) => socket.signOut(which),
+    renameBoard: async (name, pipelineName) => {
+      const room = await rooms.acquire(name);
+      try {
+        renameBoard(room.doc, pipelineName);
+      } finally {
+        rooms.release(room);
+      }
+    }
   };
 
   app.onError((error, c) => {

@@ -49,15 +49,20 @@ export const inviteRequestSchema = z
 
 export const memberUpdateSchema = z.object({ role: roleSchema }).strict();
 
-export const pipelineAccessSchema = z
-  .object({
-    allowedRoles: z
-      .array(roleSchema)
-      .max(ROLES.length, `at most ${ROLES.length} roles`)
-      .nullable()
-      .refine((roles) => roles === null || new Set(roles).size === roles.length, 'each role once')
-  })
-  .strict();
+const allowedRolesSchema = z
+  .array(roleSchema)
+  .max(ROLES.length, `at most ${ROLES.length} roles`)
+  .nullable()
+  .refine((roles) => roles === null || new Set(roles).size === roles.length, 'each role once');
+
+const pipelineNameSchema = z.string().trim().min(1, 'name the pipeline').max(80, 'at most 80 characters');
+
+/** Rename a pipeline, change who may open it, or both. */
+export const pipelineUpdateSchema = z
+  .object({ name: pipelineNameSchema.optional(), allowedRoles: allowedRolesSchema.optional() })
+  .strict()
+  .refine((update) => update.name !== undefined || update.allowedRoles !== undefined, { message: 'give a new name or allowedRoles', path: ['allowedRoles'] });
+export type PipelineUpdate = z.infer<typeof pipelineUpdateSchema>;
 
 export const PIPELINE_MAX_STAGES = 20;
 
@@ -72,7 +77,7 @@ const stageSchema = z
 /** A new pipeline: its name, its stages in order (the sales stages when left out) and who may open it. */
 export const pipelineCreateSchema = z
   .object({
-    name: z.string().trim().min(1, 'name the pipeline').max(80, 'at most 80 characters'),
+    name: pipelineNameSchema,
     stages: z
       .array(stageSchema)
       .min(1, 'at least one stage')
@@ -80,7 +85,7 @@ export const pipelineCreateSchema = z
       .refine((stages) => new Set(stages.map((stage) => stage.name.toLowerCase())).size === stages.length, 'each stage name once')
       .refine((stages) => stages.some((stage) => stage.outcome === 'open'), 'at least one open stage, where deals are worked')
       .optional(),
-    allowedRoles: pipelineAccessSchema.shape.allowedRoles.optional()
+    allowedRoles: allowedRolesSchema.optional()
   })
   .strict();
 export type PipelineCreate = z.infer<typeof pipelineCreateSchema>;

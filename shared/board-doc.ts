@@ -131,6 +131,13 @@ export function readMeta(doc: Y.Doc): BoardMeta {
   };
 }
 
+/** Rename the pipeline in its doc; the server does this when an admin renames it, so open boards see it live. */
+export function renameBoard(doc: Y.Doc, name: string, context: WriteContext = {}): void {
+  const trimmed = name.trim();
+  if (!trimmed) throw new BoardError('a pipeline needs a name');
+  doc.transact(() => meta(doc).set('name', trimmed.slice(0, 80)), context.origin);
+}
+
 export function readStages(doc: Y.Doc): Stage[] {
   return stagesArray(doc)
     .toArray()

@@ -1,10 +1,10 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { inviteRequestSchema, memberUpdateSchema, pipelineAccessSchema, pipelineCreateSchema, type InvitePreview, type InviteView } from '../../shared/api.ts';
+import { inviteRequestSchema, memberUpdateSchema, pipelineCreateSchema, pipelineUpdateSchema, type InvitePreview, type InviteView } from '../../shared/api.ts';
 import { boardRoom } from '../../shared/rooms.ts';
 import type { AppDeps, AppEnv, LiveAccess } from '../app-env.ts';
 import { requireUser } from '../auth/middleware.ts';
 import { createInvite, findInvite, inviteProblem, markInviteAccepted, pendingInvites, revokeInvite, type InviteRow } from '../store/invites.ts';
-import { addMember, changeMembership, createPipeline, membersOf, pipelinesOf, roleIn, setPipelineAccess } from '../store/workspaces.ts';
+import { addMember, changeMembership, createPipeline, membersOf, renamePipeline, pipelinesOf, roleIn, setPipelineAccess } from '../store/workspaces.ts';
 import { readBody } from './validate.ts';
 
 /** /api/pipelines, /api/workspaces/:id/* and /api/invites/:token: who works where, and joining a team. */
@@ -89,15 +89,32 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
     return c.json((await pipelinesOf(db, c.get('user')!.id)).find((row) => row.id === result.pipelineId), 201);
   });
 
-  /** Limit a pipeline to some roles (admins always keep access); members who lose access are disconnected. */
+  /**
+   * Rename a pipeline (open boards see the new name live) and/or limit it to some roles (admins always keep access;
+   * members who lose access are disconnected).
+   */
   routes.patch('/workspaces/:workspaceId/pipelines/:pipelineId', requireUser, member('admin'), async (c) => {
-    const body = await readBody(c, pipelineAccessSchema);
+    const body = await readBody(c, pipelineUpdateSchema);
     if (!body.ok) return body.response;
     const { workspaceId, pipelineId } = c.req.param();
-    if (!(await setPipelineAccess(db, workspaceId, pipelineId, body.value.allowedRoles))) {
-      return c.json({ error: 'not_found', reason: 'no such pipeline in this workspace' }, 404);
+    const { name, allowedRoles } = body.value;
+    const result = await db.transaction(async (tx) => {
+      if (name !== undefined) {
+        const renamed = await renamePipeline(tx, workspaceId, pipelineId, name);
+        if (!renamed.ok) return renamed;
+      }
+      if (allowedRoles !== undefined && !(await setPipelineAccess(tx, workspaceId, pipelineId, allowedRoles))) {
+        return { ok: false as const, status: 404 as const, reason: 'no such pipeline in this workspace' };
+      }
+      return { ok: true as const };
+    });
+    if (!result.ok) {
+      return result.status === 404
+        ? c.json({ error: 'not_found', reason: result.reason }, 404)
+        : c.json({ error: 'conflict', field: 'name', reason: result.reason }, 409);
     }
-    await live.recheck({ room: boardRoom(pipelineId) });
+    if (name !== undefined) await live.renameBoard(boardRoom(pipelineId), name);
+    if (allowedRoles !== undefined) await live.recheck({ room: boardRoom(pipelineId) });
     return c.json((await pipelinesOf(db, c.get('user')!.id)).find((row) => row.id === pipelineId));
   });
 

@@ -37,20 +37,39 @@ async function insertPipeline(
 
 export type PipelineCreation = { ok: true; pipelineId: string } | { ok: false; status: 409; reason: string };
 
+/** Lock the workspace, then: is `name` (ignoring case) taken by another of its pipelines than `exceptId`? */
+async function pipelineNameTaken(tx: Sql, workspaceId: string, name: string, exceptId = ''): Promise<string | null> {
+  await tx.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [workspaceId]);
+  const taken = await tx.query('SELECT id FROM pipelines WHERE workspace_id = $1 AND lower(name) = lower($2) AND id <> $3', [workspaceId, name, exceptId]);
+  return taken.length ? `this workspace already has a pipeline named "${name}"` : null;
+}
+
 /**
  * A new, empty pipeline in a workspace with the given stages (the sales stages when none are given). Names are
  * unique within a workspace, ignoring case, so the pipeline picker never shows two alike. Runs in the caller's
  * transaction; the workspace row lock makes two admins creating the same name at once end with one of it.
  */
 export async function createPipeline(tx: Sql, workspaceId: string, input: PipelineCreate, now: number): Promise<PipelineCreation> {
-  await tx.query('SELECT id FROM workspaces WHERE id = $1 FOR UPDATE', [workspaceId]);
-  const taken = await tx.query('SELECT id FROM pipelines WHERE workspace_id = $1 AND lower(name) = lower($2)', [workspaceId, input.name]);
-  if (taken.length) return { ok: false, status: 409, reason: `this workspace already has a pipeline named "${input.name}"` };
+  const taken = await pipelineNameTaken(tx, workspaceId, input.name);
+  if (taken) return { ok: false, status: 409, reason: taken };
   const pipelineId = newId();
   const board = new Y.Doc();
   initBoard(board, { pipelineId, workspaceId, name: input.name, stages: input.stages ?? DEFAULT_STAGES });
   await insertPipeline(tx, { id: pipelineId, workspaceId, name: input.name, allowedRoles: input.allowedRoles ?? null, board }, now);
   return { ok: true, pipelineId };
+}
+
+/** Rename a pipeline's row (its board doc is renamed by the caller, live); same unique-name rule as creating. */
+export async function renamePipeline(
+  tx: Sql,
+  workspaceId: string,
+  pipelineId: string,
+  name: string
+): Promise<{ ok: true } | { ok: false; status: 404 | 409; reason: string }> {
+  const taken = await pipelineNameTaken(tx, workspaceId, name, pipelineId);
+  if (taken) return { ok: false, status: 409, reason: taken };
+  const rows = await tx.query('UPDATE pipelines SET name = $1 WHERE id = $2 AND workspace_id = $3 RETURNING id', [name, pipelineId, workspaceId]);
+  return rows.length ? { ok: true } : { ok: false, status: 404, reason: 'no such pipeline in this workspace' };
 }
 
 /** Join a workspace; someone already in it keeps their role (an invite never demotes or promotes). */

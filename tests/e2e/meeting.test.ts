@@ -147,6 +147,18 @@ describe('live review meeting with three users, in Chromium', () => {
     await bob.getByText('The presenter stopped presenting.').waitFor({ timeout: 10_000 });
   });
 
+  it('an admin renames the pipeline in settings and colleagues on the board see the new name at once', async () => {
+    await ann.goto(`${suite.server.url}/settings`);
+    await ann.getByLabel('Name of Sales pipeline').fill('New business');
+    await ann.getByRole('button', { name: 'Save Sales pipeline' }).click();
+    await ann.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const picked = () => bob.locator('#pipeline-picker option:checked').textContent();
+    await expect.poll(picked, { timeout: 5_000 }).toBe('New business');
+    await expect.poll(() => bob.title(), { timeout: 5_000 }).toBe('New business · Lanes');
+    await ann.getByRole('link', { name: '← Back to New business' }).click();
+    await ann.waitForURL(boardUrl);
+  });
+
   it('removes a colleague’s avatar as soon as they close the tab', async () => {
     await cy.close();
     for (const page of [ann, bob]) await expect.poll(() => avatars(page).count(), { timeout: 5_000 }).toBe(1);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDeal, readDeals, readStages } from '../../shared/board-doc.ts';
+import { addDeal, readDeals, readMeta, readStages } from '../../shared/board-doc.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
 import { addContact, readContacts } from '../../shared/contacts-doc.ts';
 import { ServerProcess, storageKinds, type Storage } from '../support/server-process.ts';
@@ -111,6 +111,27 @@ describe.each(storageKinds)('access on live sockets on $label', ({ create }) => 
     expect(readDeals(supportBoard.doc)).toEqual([]);
     newDeal(supportBoard.doc, 'First customer onboarding');
     await eventually(() => expect(titles(adminBoard.doc)).toEqual(['First customer onboarding']));
+  });
+
+  it('renames a pipeline on every open board at once, and the name is stored in its doc', async () => {
+    const rep = await join('Ray', 'sales');
+    const created = await api(server.url, `/api/workspaces/${admin.workspaceId}/pipelines`, { method: 'POST', body: { name: 'Renewals' }, cookie: admin.cookie });
+    const room = boardRoom(created.json.id);
+    const repBoard = connect(room, { token: rep.token });
+    await repBoard.synced;
+    expect(readMeta(repBoard.doc).name).toBe('Renewals');
+    const path = `/api/workspaces/${admin.workspaceId}/pipelines/${created.json.id}`;
+    expect((await api(server.url, path, { method: 'PATCH', body: { name: 'Renewals 2027' }, cookie: admin.cookie })).status).toBe(200);
+    await eventually(() => expect(readMeta(repBoard.doc).name).toBe('Renewals 2027'));
+    repBoard.destroy();
+
+    // Renamed while nobody has it open: the room is loaded for the write, and a later reader gets the name.
+    await wait(400);
+    await api(server.url, path, { method: 'PATCH', body: { name: 'Renewals FY27' }, cookie: admin.cookie });
+    await wait(400);
+    const later = connect(room, { token: rep.token });
+    await later.synced;
+    expect(readMeta(later.doc).name).toBe('Renewals FY27');
   });
 
   it('disconnects a member at once when a pipeline is limited to other roles', async () => {

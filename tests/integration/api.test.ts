@@ -263,6 +263,23 @@ describe('REST API', () => {
     expect((await call('POST', path, { body: { name: 'Hijack' }, cookie: stranger.cookie })).status).toBe(404);
   });
 
+  it('lets admins rename a pipeline, to a name no other pipeline of the workspace has', async () => {
+    const { admin, member: sales, workspaceId, pipelineId } = await teamWith('sales', ['Abe', 'Bea']);
+    const path = `/api/workspaces/${workspaceId}/pipelines/${pipelineId}`;
+    await call('POST', `/api/workspaces/${workspaceId}/pipelines`, { body: { name: 'Partners' }, cookie: admin.cookie });
+    expect((await call('PATCH', path, { body: { name: 'New business' }, cookie: sales.cookie })).status).toBe(403);
+    expect(await call('PATCH', path, { body: { name: 'PARTNERS' }, cookie: admin.cookie })).toMatchObject({ status: 409, json: { field: 'name' } });
+    const renamed = await call('PATCH', path, { body: { name: '  New business ' }, cookie: admin.cookie });
+    expect(renamed).toMatchObject({ status: 200, json: { id: pipelineId, name: 'New business', allowedRoles: null } });
+    expect((await call('PATCH', path, { body: { name: 'NEW BUSINESS', allowedRoles: ['sales'] }, cookie: admin.cookie })).json).toMatchObject({
+      name: 'NEW BUSINESS',
+      allowedRoles: ['sales']
+    });
+    const seen = (await call('GET', '/api/pipelines', { cookie: sales.cookie })).json.find((p: { id: string }) => p.id === pipelineId);
+    expect(seen.name).toBe('NEW BUSINESS');
+    expect((await call('PATCH', `/api/workspaces/${workspaceId}/pipelines/nope`, { body: { name: 'Ghost' }, cookie: admin.cookie })).status).toBe(404);
+  });
+
   it('throttles failed sign-ins per account with growing waits and a clear 429', async () => {
     const { email } = await signUp('Xena');
     const attempt = (password: string) => call('POST', '/api/auth/login', { body: { email, password } });

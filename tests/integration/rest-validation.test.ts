@@ -195,7 +195,7 @@ describe('REST body validation', () => {
       path: () => `/api/workspaces/${workspaceId}/pipelines/${pipelineId}`,
       valid: () => ({ allowedRoles: ['sales'] }),
       cases: (valid) => [
-        unknownField(valid, 'name'),
+        unknownField(valid, 'color'),
         {
           problem: 'a list of roles longer than there are roles',
           body: { allowedRoles: ['admin', 'sales', 'marketing', 'support', 'viewer', 'sales'] },
@@ -205,7 +205,9 @@ describe('REST body validation', () => {
         { problem: 'a role twice', body: { allowedRoles: ['sales', 'sales'] }, field: 'allowedRoles', reason: /each role once/ },
         { problem: 'a role that does not exist', body: { allowedRoles: ['sales', 'owner'] }, field: 'allowedRoles.1', reason: /one of/ },
         { problem: 'a role list that is a string', body: { allowedRoles: 'sales' }, field: 'allowedRoles' },
-        { problem: 'no role list', body: {}, field: 'allowedRoles' },
+        { problem: 'neither a name nor a role list', body: {}, field: 'allowedRoles', reason: /give a new name or allowedRoles/ },
+        { problem: 'a blank name', body: { name: ' ' }, field: 'name', reason: /name the pipeline/ },
+        { problem: 'a name over 80 characters', body: { name: 'p'.repeat(81) }, field: 'name', reason: /at most 80 characters/ },
         malformed,
         oversized(valid)
       ]

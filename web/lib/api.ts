@@ -1,4 +1,4 @@
-import type { InvitePreview, InviteView, MeResponse, MemberView, PipelineCreate, PipelineView, Role, UserView } from '$shared/api.ts';
+import type { InvitePreview, InviteView, MeResponse, MemberView, PipelineCreate, PipelineUpdate, PipelineView, Role, UserView } from '$shared/api.ts';
 
 import { cacheResponse, cachedResponse, clearOfflineData } from './offline.ts';
 
@@ -53,8 +53,8 @@ export const api = {
   changeMemberRole: (workspaceId: string, userId: string, role: Role) => request<MemberView>('PATCH', `/api/workspaces/${workspaceId}/members/${userId}`, { role }),
   /** Removes a member; with your own id, leaves the workspace. */
   removeMember: (workspaceId: string, userId: string) => request<null>('DELETE', `/api/workspaces/${workspaceId}/members/${userId}`),
-  setPipelineAccess: (workspaceId: string, pipelineId: string, allowedRoles: Role[] | null) =>
-    request<PipelineView>('PATCH', `/api/workspaces/${workspaceId}/pipelines/${pipelineId}`, { allowedRoles }),
+  updatePipeline: (workspaceId: string, pipelineId: string, update: PipelineUpdate) =>
+    request<PipelineView>('PATCH', `/api/workspaces/${workspaceId}/pipelines/${pipelineId}`, update),
   createPipeline: (workspaceId: string, body: PipelineCreate) => request<PipelineView>('POST', `/api/workspaces/${workspaceId}/pipelines`, body),
   createInvite: (workspaceId: string, body: { email?: string; role?: Role; expiresInDays?: number }) =>
     request<InviteView>('POST', `/api/workspaces/${workspaceId}/invites`, body),
