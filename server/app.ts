@@ -38,8 +38,8 @@ export function createApp(options: AppOptions) {
     recheck: ({ userId, room }) =>
       socket.recheck((target, connection) => (!userId || connection.userId === userId) && (!room || target.name === room)),
     signOut: (which) => socket.signOut(which),
-    renameBoard: async (name, pipelineName) => {
-      const room = await rooms.acquire(name);
+    renameBoard: async (roomName, pipelineName) => {
+      const room = await rooms.acquire(roomName);
       try {
         renameBoard(room.doc, pipelineName);
       } finally {

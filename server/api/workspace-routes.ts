@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { inviteRequestSchema, memberUpdateSchema, pipelineCreateSchema, pipelineUpdateSchema, type InvitePreview, type InviteView } from '../../shared/api.ts';
 import { boardRoom } from '../../shared/rooms.ts';
 import type { AppDeps, AppEnv, LiveAccess } from '../app-env.ts';
@@ -22,6 +22,12 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
     expiresAt: new Date(row.expires_at).toISOString(),
     createdBy: row.created_by_name
   });
+
+  /** A store refusal as a response: 404 not_found or 409 conflict, naming the field when a value clashed. */
+  const refused = (c: Context<AppEnv>, refusal: { status: 404 | 409; reason: string }, field?: string) =>
+    refusal.status === 404
+      ? c.json({ error: 'not_found', reason: refusal.reason }, 404)
+      : c.json({ error: 'conflict', ...(field ? { field } : {}), reason: refusal.reason }, 409);
 
   /** A workspace's routes are for its members; admin-only routes say so. 404, not 403, hides other teams' ids. */
   const member =
@@ -61,7 +67,7 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
     if (!body.ok) return body.response;
     const { workspaceId, userId } = c.req.param();
     const result = await db.transaction((tx) => changeMembership(tx, workspaceId, userId, body.value.role));
-    if (!result.ok) return c.json({ error: result.status === 404 ? 'not_found' : 'conflict', reason: result.reason }, result.status);
+    if (!result.ok) return refused(c, result);
     await live.recheck({ userId });
     return c.json((await membersOf(db, workspaceId)).find((row) => row.id === userId));
   });
@@ -74,7 +80,7 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
     if (!role) return c.json({ error: 'not_found', reason: 'no such workspace' }, 404);
     if (!self && role !== 'admin') return c.json({ error: 'forbidden', reason: 'only workspace admins can do this' }, 403);
     const result = await db.transaction((tx) => changeMembership(tx, workspaceId, userId, null));
-    if (!result.ok) return c.json({ error: result.status === 404 ? 'not_found' : 'conflict', reason: result.reason }, result.status);
+    if (!result.ok) return refused(c, result);
     await live.recheck({ userId });
     return c.body(null, 204);
   });
@@ -85,7 +91,7 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
     if (!body.ok) return body.response;
     const workspaceId = c.req.param('workspaceId');
     const result = await db.transaction((tx) => createPipeline(tx, workspaceId, body.value, clock()));
-    if (!result.ok) return c.json({ error: 'conflict', field: 'name', reason: result.reason }, result.status);
+    if (!result.ok) return refused(c, result, 'name');
     return c.json((await pipelinesOf(db, c.get('user')!.id)).find((row) => row.id === result.pipelineId), 201);
   });
 
@@ -108,11 +114,7 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
       }
       return { ok: true as const };
     });
-    if (!result.ok) {
-      return result.status === 404
-        ? c.json({ error: 'not_found', reason: result.reason }, 404)
-        : c.json({ error: 'conflict', field: 'name', reason: result.reason }, 409);
-    }
+    if (!result.ok) return refused(c, result, 'name');
     if (name !== undefined) await live.renameBoard(boardRoom(pipelineId), name);
     if (allowedRoles !== undefined) await live.recheck({ room: boardRoom(pipelineId) });
     return c.json((await pipelinesOf(db, c.get('user')!.id)).find((row) => row.id === pipelineId));

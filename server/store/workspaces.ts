@@ -35,7 +35,8 @@ async function insertPipeline(
   await writeSnapshot(db, boardRoom(pipeline.id), Y.encodeStateAsUpdate(pipeline.board), now);
 }
 
-export type PipelineCreation = { ok: true; pipelineId: string } | { ok: false; status: 409; reason: string };
+type Refusal = { ok: false; status: 404 | 409; reason: string };
+export type PipelineCreation = { ok: true; pipelineId: string } | Refusal;
 
 /** Lock the workspace, then: is `name` (ignoring case) taken by another of its pipelines than `exceptId`? */
 async function pipelineNameTaken(tx: Sql, workspaceId: string, name: string, exceptId = ''): Promise<string | null> {
@@ -65,7 +66,7 @@ export async function renamePipeline(
   workspaceId: string,
   pipelineId: string,
   name: string
-): Promise<{ ok: true } | { ok: false; status: 404 | 409; reason: string }> {
+): Promise<{ ok: true } | Refusal> {
   const taken = await pipelineNameTaken(tx, workspaceId, name, pipelineId);
   if (taken) return { ok: false, status: 409, reason: taken };
   const rows = await tx.query('UPDATE pipelines SET name = $1 WHERE id = $2 AND workspace_id = $3 RETURNING id', [name, pipelineId, workspaceId]);
@@ -93,12 +94,11 @@ export async function workspacesOf(db: Sql, userId: string): Promise<WorkspaceVi
   return rows.map((row) => ({ ...row, contactsRoom: contactsRoom(row.id) }));
 }
 
-/** allowed_roles holds a JSON array of roles, or NULL for "every member". Admins always may, so never listed. */
+/** allowed_roles holds a JSON array of roles, or NULL for "every member". Admins always may, so are never listed. */
 function storedRoles(allowedRoles: Role[] | null): string | null {
   return allowedRoles === null ? null : JSON.stringify(allowedRoles.filter((role) => role !== 'admin'));
 }
 
-/** allowed_roles holds a JSON array of roles, or NULL for "every member". */
 function parseAllowedRoles(text: string | null): Role[] | null {
   if (text === null) return null;
   const parsed: unknown = JSON.parse(text);
