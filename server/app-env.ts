@@ -1,3 +1,4 @@
+import type { Role } from '../shared/api.ts';
 import type { SessionUser, Session } from './auth/sessions.ts';
 import type { Db } from './store/db.ts';
 import type { Log } from './log.ts';
@@ -17,6 +18,8 @@ export type AppEnv = {
     credential: Credential | null;
     /** Set by the sync route's authorization: the caller may read this room but not change it. */
     readOnly: boolean;
+    /** Set with readOnly: the caller's role in the room's workspace. */
+    role: Role;
   };
 };
 

@@ -7,7 +7,8 @@ export interface UpdateWriterOptions {
   /** Back-off after a failed write: first retry delay, doubled up to maxRetryDelayMs. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
-  onStored?: (room: string, count: number) => void;
+  /** A batch committed: per room, how many of its updates and which, in the order they were accepted. */
+  onStored?: (room: string, count: number, updates: readonly Uint8Array[]) => void;
   onError?: (error: Error, attempt: number) => void;
   /** How long a successful batch write took. */
   onWritten?: (seconds: number) => void;
@@ -64,9 +65,13 @@ export class UpdateWriter {
         this.options.onWritten?.((performance.now() - started) / 1000);
         this.failures = 0;
         this.inFlight = [];
-        const perRoom = new Map<string, number>();
-        for (const update of batch) perRoom.set(update.room, (perRoom.get(update.room) ?? 0) + 1);
-        for (const [room, count] of perRoom) this.options.onStored?.(room, count);
+        const perRoom = new Map<string, Uint8Array[]>();
+        for (const update of batch) {
+          const updates = perRoom.get(update.room);
+          if (updates) updates.push(update.data);
+          else perRoom.set(update.room, [update.data]);
+        }
+        for (const [room, updates] of perRoom) this.options.onStored?.(room, updates.length, updates);
       },
       (error: Error) => {
         this.failures++;

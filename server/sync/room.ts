@@ -1,5 +1,7 @@
 import * as Y from 'yjs';
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness';
+import type { Role } from '../../shared/api.ts';
+import { clocksAfter, encodeAccess, encodeStored, type AccessState, type Extension } from '../../shared/sync-extensions.ts';
 import { CLOSE_DOC_TOO_LARGE, CLOSE_READ_ONLY, encodeAwareness, encodeDocUpdate, encodeSyncStep1, ProtocolError, readMessage, Rejection } from './protocol.ts';
 
 /** One client socket as a room sees it: the socket layer adapts a real WebSocket to this. */
@@ -10,6 +12,10 @@ export interface Connection {
   readonly sessionId?: string | null;
   /** A viewer's connection: it receives the doc and live updates; any change it sends is refused. */
   readOnly?: boolean;
+  /** The user's role in the room's workspace, told to clients that ask for access messages. */
+  role?: Role;
+  /** Lanes' own messages this client asked for (`?messages=stored,access`); a stock client asks for none. */
+  readonly extensions?: ReadonlySet<Extension>;
   send(message: Uint8Array): void;
   close(code: number, reason: string): void;
 }
@@ -38,6 +44,8 @@ export class Room {
    * the doc's encoded size, since an update never shrinks when merged. Reset by the next load after compaction.
    */
   private receivedBytes = 0;
+  /** State vector of what the update log has committed for this room: all that may be confirmed as saved. */
+  private readonly storedClocks = new Map<number, number>();
 
   constructor(
     readonly name: string,
@@ -67,6 +75,7 @@ export class Room {
       for (const update of updates) Y.applyUpdate(this.doc, update, LOADED_FROM_STORAGE);
     }, LOADED_FROM_STORAGE);
     this.receivedBytes = updates.reduce((sum, update) => sum + update.length, 0);
+    for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc))) this.storedClocks.set(client, clock);
   }
 
   join(connection: Connection): void {
@@ -74,6 +83,7 @@ export class Room {
     connection.send(encodeSyncStep1(this.doc));
     const present = [...this.awareness.getStates().keys()];
     if (present.length) connection.send(encodeAwareness(this.awareness, present));
+    this.greet(connection);
   }
 
   receive(connection: Connection, message: Uint8Array): void {
@@ -126,6 +136,39 @@ export class Room {
     this.awareness.off('update', this.handleAwareness);
     this.awareness.destroy();
     this.doc.destroy();
+  }
+
+  /**
+   * The update log committed these updates of this room (in the order the room accepted them): tell the clients that
+   * asked which clocks are now stored, so they confirm as saved only what a crash cannot take.
+   */
+  stored(updates: readonly Uint8Array[]): void {
+    const advanced = new Map<number, number>();
+    for (const update of updates) {
+      for (const [client, clock] of clocksAfter(update)) {
+        if (clock > Math.max(this.storedClocks.get(client) ?? 0, advanced.get(client) ?? 0)) advanced.set(client, clock);
+      }
+    }
+    if (!advanced.size) return;
+    for (const [client, clock] of advanced) this.storedClocks.set(client, clock);
+    const message = encodeStored({ full: false, clocks: advanced });
+    for (const connection of this.connections.keys()) if (connection.extensions?.has('stored')) connection.send(message);
+  }
+
+  /** A re-check found this connection's role or rights changed: apply them and tell a client that asked, at once. */
+  setAccess(connection: Connection, access: AccessState): void {
+    const changed = Boolean(connection.readOnly) !== access.readOnly || connection.role !== access.role;
+    connection.readOnly = access.readOnly;
+    connection.role = access.role;
+    if (changed && this.connections.has(connection) && connection.extensions?.has('access')) connection.send(encodeAccess(access));
+  }
+
+  /** Lanes' own messages for a joining client that asked: the stored state and its access. */
+  private greet(connection: Connection): void {
+    if (connection.extensions?.has('stored')) connection.send(encodeStored({ full: true, clocks: this.storedClocks }));
+    if (connection.extensions?.has('access') && connection.role) {
+      connection.send(encodeAccess({ readOnly: Boolean(connection.readOnly), role: connection.role }));
+    }
   }
 
   private broadcast(message: Uint8Array, except?: unknown): void {

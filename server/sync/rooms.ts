@@ -51,7 +51,7 @@ export class Rooms {
     this.maxDocBytes = options.maxDocBytes;
     this.metrics = options.metrics;
     this.writer = new UpdateWriter(db, {
-      onStored: (room, count) => this.afterStored(room, count),
+      onStored: (room, count, updates) => this.afterStored(room, count, updates),
       onWritten: (seconds) => this.metrics?.writeSeconds.observe(seconds),
       onError: (error, attempt) => {
         this.metrics?.writeFailures.inc();
@@ -151,9 +151,15 @@ export class Rooms {
     return entry;
   }
 
-  private afterStored(name: string, count: number): void {
+  private afterStored(name: string, count: number, updates: readonly Uint8Array[]): void {
     const entry = this.entries.get(name);
     if (!entry) return;
+    try {
+      entry.room.stored(updates);
+    } catch (error) {
+      // Only the saved-state notice is lost: clients keep their changes as unconfirmed and resend them.
+      this.log.error('could not tell clients what is stored', { room: name, error: (error as Error).message });
+    }
     entry.logRows += count;
     if (entry.logRows >= this.compactAfter && !entry.compacting) void this.compact(entry);
   }

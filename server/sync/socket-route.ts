@@ -1,9 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
 import type { UpgradeWebSocket, WSContext } from 'hono/ws';
 import type { WebSocket } from 'ws';
-import { canEdit, pipelineAllows } from '../../shared/api.ts';
+import { canEdit, pipelineAllows, type Role } from '../../shared/api.ts';
 import { newId } from '../../shared/ids.ts';
 import { parseRoom } from '../../shared/rooms.ts';
+import { EXTENSIONS_PARAM, parseExtensions, type Extension } from '../../shared/sync-extensions.ts';
 import type { AppDeps, AppEnv } from '../app-env.ts';
 import { pipelineAccess, roleIn } from '../store/workspaces.ts';
 import type { Metrics } from '../metrics.ts';
@@ -22,7 +23,7 @@ export interface SocketLimits {
   maxSendBufferBytes?: number;
 }
 
-export type RoomAccess = { ok: true; readOnly: boolean } | { ok: false; status: 403 | 404; reason: string };
+export type RoomAccess = { ok: true; readOnly: boolean; role: Role } | { ok: false; status: 403 | 404; reason: string };
 
 /** Authorize: may this user open this room, and may they change it? */
 export async function roomAccess(deps: AppDeps, userId: string, roomName: string): Promise<RoomAccess> {
@@ -36,14 +37,14 @@ export async function roomAccess(deps: AppDeps, userId: string, roomName: string
   if (pipeline && !pipelineAllows(pipeline.allowedRoles, role)) {
     return { ok: false, status: 403, reason: `this pipeline is limited to other roles than yours (${role})` };
   }
-  return { ok: true, readOnly: !canEdit(role) };
+  return { ok: true, readOnly: !canEdit(role), role };
 }
 
 function socketConnection(
   ws: WSContext,
   user: string,
   sessionId: string | null,
-  readOnly: boolean,
+  access: { readOnly: boolean; role?: Role; extensions: ReadonlySet<Extension> },
   onOverflow: () => void,
   onServerClose: () => void,
   limits: Required<SocketLimits>,
@@ -54,7 +55,9 @@ function socketConnection(
     id: newId(),
     userId: user,
     sessionId,
-    readOnly,
+    readOnly: access.readOnly,
+    role: access.role,
+    extensions: access.extensions,
     send: (message) => {
       if (raw.readyState !== 1) return;
       // A client that stopped reading: its messages pile up in memory. Past the bound, let it go; it resyncs later.
@@ -90,6 +93,7 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
     const access = await roomAccess(deps, user.id, c.req.param('room') ?? '');
     if (!access.ok) return c.json({ error: access.status === 403 ? 'forbidden' : 'not_found', reason: access.reason }, access.status);
     c.set('readOnly', access.readOnly);
+    c.set('role', access.role);
     return next();
   };
 
@@ -98,6 +102,8 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
     const credential = c.get('credential');
     const sessionId = credential?.kind === 'cookie' ? credential.session.id : (credential?.sessionId ?? null);
     const readOnly = c.get('readOnly') ?? true;
+    const role = c.get('role');
+    const extensions = parseExtensions(c.req.query(EXTENSIONS_PARAM));
     const room = await rooms.acquire(c.req.param('room')!);
     let connection: Connection | null = null;
     // A client that vanishes mid-handshake never opens or closes: let go of the room so it can unload.
@@ -127,7 +133,7 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
           } else deps.log.warn('socket error', { ...logFields(), error: error.message });
         });
         const overflow = () => deps.log.warn('dropping a client that stopped reading', { ...logFields(), limit: limits.maxSendBufferBytes });
-        connection = socketConnection(ws, user.id, sessionId, readOnly, overflow, () => (closedByServer = true), limits, metrics);
+        connection = socketConnection(ws, user.id, sessionId, { readOnly, role, extensions }, overflow, () => (closedByServer = true), limits, metrics);
         room.join(connection);
       },
       onMessage: (event, ws) => {
@@ -163,7 +169,7 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
         room.disconnect(connection, CLOSE_READ_ONLY, 'access removed');
         closed++;
       } else {
-        connection.readOnly = access.readOnly;
+        room.setAccess(connection, { readOnly: access.readOnly, role: access.role });
       }
     }
     return closed;
