@@ -2,51 +2,74 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { Confirmations } from './confirmations.ts';
 
-const REMOTE = Symbol('remote');
+const SERVER = Symbol('server');
+const DEVICE = Symbol('indexeddb');
+const origins = { server: SERVER, device: DEVICE };
+const clocksOf = (doc: Y.Doc) => Y.decodeStateVector(Y.encodeStateVector(doc));
 
 describe('confirmations', () => {
-  it('counts local changes until the server state vector covers them; remote changes never count', () => {
+  it('counts local changes until the stored state covers them; what the server only holds in memory is not saved', () => {
     const doc = new Y.Doc();
-    const server = new Y.Doc();
-    const confirmations = new Confirmations(doc, (origin) => origin !== REMOTE);
+    const confirmations = new Confirmations(doc, origins);
     doc.getMap('m').set('a', 1);
     doc.getMap('m').set('b', 2);
     expect(confirmations.pending).toBe(2);
 
-    Y.applyUpdate(server, Y.encodeStateAsUpdate(doc));
-    doc.getMap('m').set('c', 3);
-    confirmations.serverHas(Y.encodeStateVector(server));
+    // The server has both in memory but has committed only the first.
+    confirmations.serverStored(new Map(), true);
+    expect(confirmations.pending).toBe(2);
+    confirmations.serverStored(new Map([[doc.clientID, 1]]), false);
     expect(confirmations.pending).toBe(1);
-
-    const colleague = new Y.Doc();
-    colleague.getMap('m').set('z', 9);
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(colleague), REMOTE);
-    Y.applyUpdate(server, Y.encodeStateAsUpdate(colleague));
-    Y.applyUpdate(server, Y.encodeStateAsUpdate(doc));
-    confirmations.serverHas(Y.encodeStateVector(server));
+    doc.getMap('m').set('c', 3);
+    confirmations.serverStored(new Map([[doc.clientID, 2]]), false);
+    expect(confirmations.pending).toBe(1);
+    confirmations.serverStored(clocksOf(doc), false);
     expect(confirmations.pending).toBe(0);
   });
 
-  it('counts changes kept on this device from an earlier visit that the server lacks', () => {
+  it('never counts a colleague’s change, even before the server has stored it', () => {
+    const doc = new Y.Doc();
+    const confirmations = new Confirmations(doc, origins);
+    confirmations.serverStored(new Map(), true);
+    const colleague = new Y.Doc();
+    colleague.getMap('m').set('z', 9);
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(colleague), SERVER);
+    expect(confirmations.pending).toBe(0);
+  });
+
+  it('counts changes kept on this device from an earlier visit that the database lacks', () => {
     const earlier = new Y.Doc();
     earlier.getMap('m').set('offline', true);
     const doc = new Y.Doc();
-    const confirmations = new Confirmations(doc, (origin) => origin === 'local');
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(earlier), 'indexeddb');
-    confirmations.serverHas(Y.encodeStateVector(new Y.Doc()));
+    const confirmations = new Confirmations(doc, origins);
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(earlier), DEVICE);
+    confirmations.serverStored(new Map(), true);
     expect(confirmations.pending).toBe(1);
+    confirmations.serverStored(clocksOf(earlier), false);
+    expect(confirmations.pending).toBe(0);
   });
 
-  it('still counts changes kept from an earlier visit after a reload without network, from the last known server state', () => {
+  it('still counts changes kept from an earlier visit after a reload without network, from the last known stored state', () => {
     const server = new Y.Doc();
     server.getMap('m').set('before', 1);
     const earlier = new Y.Doc();
     Y.applyUpdate(earlier, Y.encodeStateAsUpdate(server));
     earlier.getMap('m').set('offline', true);
     const reloaded = new Y.Doc();
-    const confirmations = new Confirmations(reloaded, (origin) => origin === 'local', Y.encodeStateVector(server));
-    Y.applyUpdate(reloaded, Y.encodeStateAsUpdate(earlier), 'indexeddb');
+    const confirmations = new Confirmations(reloaded, origins, Y.encodeStateVector(server));
+    Y.applyUpdate(reloaded, Y.encodeStateAsUpdate(earlier), DEVICE);
     reloaded.transact(() => reloaded.getMap('m').set('after reload', true), 'local');
     expect(confirmations.pending).toBe(2);
+    expect(confirmations.storedState()).toEqual(Y.encodeStateVector(server));
+  });
+
+  it('takes a full stored state as the whole truth, and merges partial ones by maximum', () => {
+    const doc = new Y.Doc();
+    const confirmations = new Confirmations(doc, origins);
+    confirmations.serverStored(new Map([[1, 5], [2, 3]]), true);
+    confirmations.serverStored(new Map([[1, 2], [3, 4]]), false);
+    expect(Y.decodeStateVector(confirmations.storedState()!)).toEqual(new Map([[1, 5], [2, 3], [3, 4]]));
+    confirmations.serverStored(new Map([[9, 1]]), true);
+    expect(Y.decodeStateVector(confirmations.storedState()!)).toEqual(new Map([[9, 1]]));
   });
 });

@@ -1,9 +1,7 @@
 import * as Y from 'yjs';
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
-import * as syncProtocol from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
-import { IndexeddbPersistence } from 'y-indexeddb';
+import { clearDocument, IndexeddbPersistence } from 'y-indexeddb';
+import { EXTENSIONS_PARAM, MESSAGE_ACCESS, MESSAGE_STORED, readAccess, readStored, type AccessState } from '$shared/sync-extensions.ts';
 import type { DocLink } from './board-store.svelte.ts';
 import { Confirmations } from './confirmations.ts';
 import { nextStatus, reconnectDelay, type ConnectionStatus, type SocketEvent } from './connection-status.ts';
@@ -15,16 +13,30 @@ export function syncUrl(): string {
 }
 
 const socketEvents: Record<'connecting' | 'connected' | 'disconnected', SocketEvent> = { connecting: 'attempt', connected: 'open', disconnected: 'close' };
-const MESSAGE_SYNC = 0;
-const SYNC_STEP_1 = 0;
-/** After local changes settle, ask the server for its state vector to learn what it has confirmed. */
-const CONFIRM_AFTER_MS = 400;
+/** Remember the stored state for the next visit at most this often (it may change with every commit). */
+const REMEMBER_STORED_MS = 500;
 
 export interface LiveDocOptions {
   /** Who is signed in: the local copy in IndexedDB is kept per user and room, and cleared on logout. */
   userId: string;
-  /** The server closed the socket for good (4401 signed out, 4403 no access or read-only, 4413 doc full). */
+  /**
+   * The server closed the socket for good (4401 signed out, 4403 no access or a change refused as read-only, 4413 doc
+   * full): the link does not reconnect by itself; `reconnect()` tries again, backing off after each refusal.
+   */
   onRefused?: (code: number, reason: string) => void;
+  /** The server told this connection its role and whether it may edit: on connect and whenever they change. */
+  onAccess?: (access: AccessState) => void;
+}
+
+/** The IndexedDB database that keeps one user's copy of one room on this device. */
+const localDocName = (userId: string, room: string) => `lanes:${userId}:${room}`;
+
+/**
+ * Delete this device's copy of a room (call after the doc's link is destroyed): changes the server refused must
+ * never come back from it, not after a reload and not after the user may edit again.
+ */
+export function discardLocalCopy(userId: string, room: string): Promise<void> {
+  return clearDocument(localDocName(userId, room));
 }
 
 /**
@@ -34,15 +46,20 @@ export interface LiveDocOptions {
  */
 export function openLiveDoc(room: string, options: LiveDocOptions): { doc: Y.Doc; link: DocLink } {
   const doc = new Y.Doc();
-  const localName = `lanes:${options.userId}:${room}`;
+  const localName = localDocName(options.userId, room);
   rememberLocalDoc(options.userId, localName);
   const local = new IndexeddbPersistence(localName, doc);
   const provider = new WebsocketProvider(syncUrl(), room, doc, {
     connect: navigator.onLine,
+    // Ask for Lanes' own messages: what the database has stored, and our access whenever it changes.
+    params: { [EXTENSIONS_PARAM]: 'stored,access' },
+    // Tabs share changes through the server only: a tab would otherwise hand a change the server refused (and this
+    // tab discarded) straight back to it.
+    disableBc: true,
     // Every close comes to `closed` below, which decides whether and when to try again.
     shouldReconnect: () => false
   });
-  const confirmations = new Confirmations(doc, (origin) => origin !== provider && origin !== local, lastServerState(localName));
+  const confirmations = new Confirmations(doc, { server: provider, device: local }, lastServerState(localName));
 
   let status: ConnectionStatus = navigator.onLine ? 'connecting' : 'offline';
   const statusListeners: Array<(status: ConnectionStatus) => void> = [];
@@ -59,38 +76,33 @@ export function openLiveDoc(room: string, options: LiveDocOptions): { doc: Y.Doc
   // A refused socket never opened, so y-websocket emits no 'disconnected' for it: only this event.
   provider.on('connection-close', () => report('close'));
 
-  // The server's state vector (its sync step 1) tells which of our changes it holds.
-  const handleSync = provider.messageHandlers[MESSAGE_SYNC];
-  provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, ...rest) => {
-    const peek = decoding.clone(decoder);
-    if (decoding.readVarUint(peek) === SYNC_STEP_1) {
-      const stateVector = decoding.readVarUint8Array(peek);
-      confirmations.serverHas(stateVector);
-      rememberServerState(localName, stateVector);
-      queueMicrotask(reportPending);
-    }
-    handleSync(encoder, decoder, ...rest);
+  // What the database has stored (not merely what the server holds in memory) is all that counts as saved.
+  let rememberTimer: ReturnType<typeof setTimeout> | null = null;
+  const rememberStored = () => {
+    rememberTimer = null;
+    const state = confirmations.storedState();
+    if (state) rememberServerState(localName, state);
   };
-  let confirmTimer: ReturnType<typeof setTimeout> | null = null;
-  const askServerState = () => {
-    confirmTimer = null;
-    const socket = provider.ws;
-    if (!provider.wsconnected || !socket || socket.readyState !== WebSocket.OPEN) return;
-    // A standard sync step 1: the server answers with step 2 and its own step 1.
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MESSAGE_SYNC);
-    syncProtocol.writeSyncStep1(encoder, doc);
-    socket.send(encoding.toUint8Array(encoder));
+  provider.messageHandlers[MESSAGE_STORED] = (_encoder, decoder) => {
+    const stored = readStored(decoder);
+    if (!stored) return;
+    confirmations.serverStored(stored.clocks, stored.full);
+    rememberTimer ??= setTimeout(rememberStored, REMEMBER_STORED_MS);
+    reportPending();
+  };
+  provider.messageHandlers[MESSAGE_ACCESS] = (_encoder, decoder) => {
+    const access = readAccess(decoder);
+    if (access) options.onAccess?.(access);
   };
   const onLocalChange = (_update: Uint8Array, origin: unknown) => {
-    if (origin === provider || origin === local) return;
-    reportPending();
-    if (!confirmTimer) confirmTimer = setTimeout(askServerState, CONFIRM_AFTER_MS);
+    if (origin !== provider && origin !== local) reportPending();
   };
   doc.on('update', onLocalChange);
 
   // Reconnect: jittered back-off, at once when the browser is back online, never after a deliberate refusal.
   let attempt = 0;
+  // Refusals are counted apart and never reset by a sync: a refused socket syncs before the server refuses its change.
+  let refusals = 0;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let destroyed = false;
   const retry = (delay: number) => {
@@ -105,6 +117,7 @@ export function openLiveDoc(room: string, options: LiveDocOptions): { doc: Y.Doc
   });
   provider.on('closed', ({ code, reason }) => {
     if (code >= 4400 && code < 4500) {
+      refusals++;
       options.onRefused?.(code, reason);
       return;
     }
@@ -136,14 +149,14 @@ export function openLiveDoc(room: string, options: LiveDocOptions): { doc: Y.Doc
         pendingListeners.push(listener);
         listener(confirmations.pending);
       },
-      reconnect: () => {
-        attempt = 0;
-        provider.connect();
-      },
+      reconnect: () => retry(refusals ? reconnectDelay(refusals) : 0),
       destroy: () => {
         destroyed = true;
         if (retryTimer) clearTimeout(retryTimer);
-        if (confirmTimer) clearTimeout(confirmTimer);
+        if (rememberTimer) {
+          clearTimeout(rememberTimer);
+          rememberStored();
+        }
         removeEventListener('pagehide', leave);
         removeEventListener('offline', goneOffline);
         removeEventListener('online', backOnline);
