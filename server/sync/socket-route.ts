@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import { canEdit, pipelineAllows } from '../../shared/api.ts';
 import { newId } from '../../shared/ids.ts';
 import { parseRoom } from '../../shared/rooms.ts';
-import type { AppDeps, AppEnv } from '../app-env.ts';
+import { signOutKey, type AppDeps, type AppEnv } from '../app-env.ts';
 import { pipelineAccess, roleIn } from '../store/workspaces.ts';
 import type { Metrics } from '../metrics.ts';
 import { CLOSE_READ_ONLY, CLOSE_SIGNED_OUT, isDocUpdateMessage } from './protocol.ts';
@@ -96,7 +96,7 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
   const upgrade = upgradeWebSocket(async (c) => {
     const user = c.get('user')!;
     const credential = c.get('credential');
-    const sessionId = credential?.kind === 'cookie' ? credential.session.id : (credential?.sessionId ?? null);
+    const sessionId = signOutKey(credential);
     const readOnly = c.get('readOnly') ?? true;
     const room = await rooms.acquire(c.req.param('room')!);
     let connection: Connection | null = null;
