@@ -64,7 +64,7 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimit
       return createSession(tx, userId, now);
     });
     // Neutral: does not say that an account exists (the same words whatever the reason the address cannot be used).
-    if (!token) return c.json({ error: 'invalid', field: 'email', reason: 'cannot sign up with this e-mail address; if you already have an account, log in' }, 400);
+    if (!token) return c.json({ error: 'invalid', field: 'email', reason: 'cannot sign up with this e-mail address: if it is yours, try logging in' }, 400);
     setSessionCookie(c, token.token, token.session, now);
     return c.json({ user: { id: userId, email: normalizeEmail(email), name: name.trim() } }, 201);
   });
