@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentSecurityPolicy, inlineScriptHashes } from '../../../server/security-headers.ts';
+import { boardRoom } from '../../../shared/rooms.ts';
+import { api, connectClient, eventually, signUp } from '../../support/clients.ts';
 import { pgliteStorage, ServerProcess, type Storage } from '../../support/server-process.ts';
 
 const BUILT = existsSync(resolve(import.meta.dirname, '../../../build/index.html'));
@@ -21,7 +23,7 @@ describe('inline script hashes', () => {
   });
 });
 
-describe.skipIf(!BUILT)('security headers on the real server (#15.11)', () => {
+describe.skipIf(!BUILT)('security headers (#15.11) and token revocation (#15.9) on the real server', () => {
   let storage: Storage;
   let server: ServerProcess;
   beforeAll(async () => {
@@ -59,5 +61,20 @@ describe.skipIf(!BUILT)('security headers on the real server (#15.11)', () => {
       expect(response.headers.get('referrer-policy'), path).toBe('no-referrer');
       expect(directives(response.headers.get('content-security-policy'))['frame-ancestors'], path).toEqual(["'none'"]);
     }
+  });
+
+  it('revoking an API token closes the sync sockets opened with it, at once (4401)', async () => {
+    const ann = await signUp(server.url, 'Ann');
+    const client = connectClient(server.wsUrl, boardRoom(ann.pipelineId), { token: ann.token });
+    const closes: number[] = [];
+    client.provider.on('connection-close', (event: CloseEvent | null) => {
+      if (event) closes.push(event.code);
+    });
+    await client.synced;
+    const listed = await api(server.url, '/api/tokens', { cookie: ann.cookie });
+    const tokenId = listed.json.find((token: { name: string }) => token.name === 'tests').id;
+    expect((await api(server.url, `/api/tokens/${tokenId}`, { method: 'DELETE', cookie: ann.cookie })).status).toBe(204);
+    await eventually(() => expect(closes).toContain(4401));
+    client.destroy();
   });
 });
