@@ -6,14 +6,6 @@ import type { RateLimit } from './auth/rate-limit.ts';
 /** How the request proved who it is: a browser session cookie, or a bearer token from a script. */
 export type Credential = { kind: 'cookie'; session: Session } | { kind: 'bearer'; sessionId: string | null; apiTokenId: string | null };
 
-/** What live sockets opened with this credential are grouped by, so signing it out (or revoking it) closes them. */
-export function signOutKey(credential: Credential | null): string | null {
-  if (!credential) return null;
-  if (credential.kind === 'cookie') return credential.session.id;
-  return credential.sessionId ?? (credential.apiTokenId ? apiTokenSignOutKey(credential.apiTokenId) : null);
-}
-
-export const apiTokenSignOutKey = (tokenId: string) => `api-token:${tokenId}`;
 
 export interface AppDeps {
   db: Db;

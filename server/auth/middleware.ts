@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { AppDeps, AppEnv } from '../app-env.ts';
+import type { AppDeps, AppEnv, Credential } from '../app-env.ts';
 import { isApiToken, validateApiToken } from './api-tokens.ts';
 import { validateSessionToken, type Session } from './sessions.ts';
 
@@ -106,3 +106,12 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   return next();
 };
+
+/** What live sockets opened with this credential are grouped by, so signing it out (or revoking it) closes them. */
+export function signOutKey(credential: Credential | null): string | null {
+  if (!credential) return null;
+  if (credential.kind === 'cookie') return credential.session.id;
+  return credential.sessionId ?? (credential.apiTokenId ? apiTokenSignOutKey(credential.apiTokenId) : null);
+}
+
+export const apiTokenSignOutKey = (tokenId: string) => `api-token:${tokenId}`;
