@@ -2,9 +2,11 @@ import type { Role } from '../shared/api.ts';
 import type { SessionUser, Session } from './auth/sessions.ts';
 import type { Db } from './store/db.ts';
 import type { Log } from './log.ts';
+import type { RateLimit } from './auth/rate-limit.ts';
 
 /** How the request proved who it is: a browser session cookie, or a bearer token from a script. */
-export type Credential = { kind: 'cookie'; session: Session } | { kind: 'bearer'; sessionId: string | null };
+export type Credential = { kind: 'cookie'; session: Session } | { kind: 'bearer'; sessionId: string | null; apiTokenId: string | null };
+
 
 export interface AppDeps {
   db: Db;
@@ -31,4 +33,14 @@ export interface LiveAccess {
   signOut(which: { userId: string; sessionId?: string }): number;
   /** Write a new pipeline name into its board doc (loading the room if nobody has it open), stored and broadcast. */
   renameBoard(room: string, name: string): Promise<void>;
+}
+
+/** Abuse limits shared by the route groups (SIGNUP_RATE_LIMIT, CREATE_RATE_LIMIT, RATE_LIMIT_WINDOW_S). */
+export interface RequestLimits {
+  /** Behind a reverse proxy: the client address comes from X-Forwarded-For (TRUST_PROXY=1). */
+  trustProxy: boolean;
+  /** Signups per client address. */
+  signups: RateLimit;
+  /** New pipelines and workspaces, per account and per client address. */
+  creations: RateLimit;
 }

@@ -1,14 +1,17 @@
-import { Hono } from 'hono';
+import { Hono, type Context, type Next } from 'hono';
 import { createNodeWebSocket } from '@hono/node-ws';
-import type { AppDeps, AppEnv, LiveAccess } from './app-env.ts';
+import type { AppDeps, AppEnv, LiveAccess, RequestLimits } from './app-env.ts';
 import { authRoutes } from './api/auth-routes.ts';
 import { workspaceRoutes } from './api/workspace-routes.ts';
-import { authenticate, sameOriginForCookies } from './auth/middleware.ts';
+import { authenticate, sameOriginForBrowsers } from './auth/middleware.ts';
+import { metricsAccess } from './auth/metrics-access.ts';
+import { RateLimit } from './auth/rate-limit.ts';
 import { healthRoutes } from './health.ts';
 import { Metrics } from './metrics.ts';
 import { Rooms, type RoomsOptions } from './sync/rooms.ts';
 import { renameBoard } from '../shared/board-doc.ts';
 import { socketRoute, type SocketLimits } from './sync/socket-route.ts';
+import { securityHeaders } from './security-headers.ts';
 import { staticUi } from './static-ui.ts';
 
 export interface AppOptions extends AppDeps {
@@ -16,17 +19,38 @@ export interface AppOptions extends AppDeps {
   uiDir?: string;
   rooms?: RoomsOptions;
   sockets?: SocketLimits;
-  /** Behind a reverse proxy: trust X-Forwarded-For for the client address (login throttling). */
+  /** Behind a reverse proxy: trust X-Forwarded-For for the client address (throttling, rate limits). */
   trustProxy?: boolean;
+  /** Abuse limits (SIGNUP_RATE_LIMIT, CREATE_RATE_LIMIT, RATE_LIMIT_WINDOW_S); defaults in DEFAULT_RATE_LIMITS. */
+  rateLimits?: Partial<RateLimitSettings>;
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>` (METRICS_TOKEN). */
+  metricsToken?: string;
   /** /readyz answers 503 once this many updates wait to be stored (READY_MAX_PENDING). */
   readyMaxPending?: number;
 }
+
+export interface RateLimitSettings {
+  /** Signups per client address per window. */
+  signupsPerWindow: number;
+  /** New pipelines and workspaces per account, and per client address, per window. */
+  createsPerWindow: number;
+  windowMs: number;
+}
+
+/** Generous enough for an office signing up together (and a test run); a script creating hundreds is stopped. */
+export const DEFAULT_RATE_LIMITS: RateLimitSettings = { signupsPerWindow: 60, createsPerWindow: 60, windowMs: 10 * 60_000 };
 
 /** The whole server as one Hono app: /api (REST), /ws (sync) and the built UI, on one port. */
 export function createApp(options: AppOptions) {
   const deps: AppDeps = { db: options.db, log: options.log, clock: options.clock };
   const app = new Hono<AppEnv>();
   const metrics = new Metrics();
+  const rateLimits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const limits: RequestLimits = {
+    trustProxy: options.trustProxy ?? false,
+    signups: new RateLimit(deps.clock, { limit: rateLimits.signupsPerWindow, windowMs: rateLimits.windowMs }),
+    creations: new RateLimit(deps.clock, { limit: rateLimits.createsPerWindow, windowMs: rateLimits.windowMs })
+  };
   const rooms = new Rooms(deps.db, deps.log, { ...options.rooms, metrics });
   metrics.watch(rooms);
   const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
@@ -53,19 +77,27 @@ export function createApp(options: AppOptions) {
     return c.json({ error: 'internal', reason: 'something went wrong on our side; nothing was changed' }, 500);
   });
 
+  // WebSocket upgrades answer 101 with the socket's own headers; every HTTP answer gets the security headers.
+  app.use('*', async (c, next) => (c.req.header('upgrade')?.toLowerCase() === 'websocket' ? next() : securityHeaders(c, next)));
   app.route('/', healthRoutes({ db: deps.db, pendingWrites: () => rooms.writer.pendingCount, maxPendingWrites: options.readyMaxPending, accepting: () => accepting }));
-  app.get('/metrics', async (c) => {
+  app.get('/metrics', metricsAccess(options.metricsToken), async (c) => {
     const { contentType, body } = await metrics.render();
     return c.body(body, 200, { 'content-type': contentType });
   });
   app.use('/ws/*', async (c, next) => (accepting ? next() : c.json({ error: 'unavailable', reason: 'server is shutting down; reconnect shortly' }, 503)));
-  app.use('/api/*', authenticate(deps), sameOriginForCookies);
-  app.use('/ws/*', authenticate(deps), sameOriginForCookies);
-  app.route('/api', authRoutes(deps, live, { trustProxy: options.trustProxy }));
-  app.route('/api', workspaceRoutes(deps, live));
+  app.use('/api/*', refuseNulInPath, authenticate(deps), sameOriginForBrowsers);
+  app.use('/ws/*', authenticate(deps), sameOriginForBrowsers);
+  app.route('/api', authRoutes(deps, live, limits));
+  app.route('/api', workspaceRoutes(deps, live, limits));
   app.all('/api/*', (c) => c.json({ error: 'not_found', reason: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.get('/ws/:room', socket.authorize, socket.upgrade);
   if (options.uiDir) app.route('/', staticUi(options.uiDir));
+
+  /** A NUL character (%00) in an id or token of the path: Postgres would refuse it with an error, so refuse it first. */
+  async function refuseNulInPath(c: Context, next: Next) {
+    if (/%00/i.test(new URL(c.req.url).pathname)) return c.json({ error: 'invalid', field: '(path)', reason: 'must not contain a NUL character' }, 400);
+    return next();
+  }
 
   const stopAccepting = () => {
     accepting = false;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
-import { createApp } from './app.ts';
+import { createApp, DEFAULT_RATE_LIMITS } from './app.ts';
 import { consoleLog } from './log.ts';
 import { openDb } from './store/db.ts';
 import { migrate } from './store/migrations.ts';
@@ -40,7 +40,13 @@ const { app, rooms, injectWebSocket, wss, stopAccepting } = createApp({
   rooms: { unloadAfterMs: envInt('ROOM_UNLOAD_MS', 5_000), maxDocBytes: envInt('MAX_DOC_BYTES', 50 * 1024 * 1024) },
   sockets: { maxMessageBytes: envInt('MAX_MESSAGE_BYTES', 1024 * 1024), maxSendBufferBytes: envInt('MAX_SEND_BUFFER_BYTES', 8 * 1024 * 1024) },
   readyMaxPending: envInt('READY_MAX_PENDING', 10_000),
-  trustProxy: ['1', 'true', 'yes'].includes((process.env.TRUST_PROXY ?? '').toLowerCase())
+  trustProxy: ['1', 'true', 'yes'].includes((process.env.TRUST_PROXY ?? '').toLowerCase()),
+  rateLimits: {
+    signupsPerWindow: envInt('SIGNUP_RATE_LIMIT', DEFAULT_RATE_LIMITS.signupsPerWindow),
+    createsPerWindow: envInt('CREATE_RATE_LIMIT', DEFAULT_RATE_LIMITS.createsPerWindow),
+    windowMs: envInt('RATE_LIMIT_WINDOW_S', DEFAULT_RATE_LIMITS.windowMs / 1000) * 1000
+  },
+  metricsToken: process.env.METRICS_TOKEN || undefined
 });
 const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
   log.info('Lanes is running', { url: `http://localhost:${info.port}` });

@@ -1,25 +1,34 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { contentSecurityPolicy, inlineScriptHashes } from './security-headers.ts';
 
-/** The built SvelteKit SPA: files as they are, immutable assets cached, every other path gets index.html. */
+/**
+ * The built SvelteKit SPA: files as they are, immutable assets cached, every other path gets index.html, whose
+ * inline bootstrap script is allowed by its hash (computed from the built file, so a rebuild needs no config).
+ */
 export function staticUi(uiDir: string) {
   const ui = new Hono();
-  let indexHtml: Promise<string> | null = null;
+  let indexPage: Promise<{ html: string; policy: string }> | null = null;
   ui.use('/_app/immutable/*', async (c, next) => {
     await next();
     if (c.res.ok) c.header('cache-control', 'public, max-age=31536000, immutable');
   });
-  ui.use('*', serveStatic({ root: uiDir }));
-  ui.get('*', async (c) => {
-    indexHtml ??= readFile(join(uiDir, 'index.html'), 'utf8');
+  const serveIndex = async (c: Context) => {
+    indexPage ??= readFile(join(uiDir, 'index.html'), 'utf8').then((html) => ({ html, policy: contentSecurityPolicy(inlineScriptHashes(html)) }));
     try {
-      return c.html(await indexHtml);
+      const { html, policy } = await indexPage;
+      return c.html(html, 200, { 'content-security-policy': policy });
     } catch {
-      indexHtml = null;
+      indexPage = null;
       return c.text('The UI is not built yet: run `npm run build`.', 503);
     }
-  });
+  };
+  // index.html is never served as a plain file: it always goes out with its own policy.
+  ui.get('/', serveIndex);
+  ui.get('/index.html', serveIndex);
+  ui.use('*', serveStatic({ root: uiDir }));
+  ui.get('*', serveIndex);
   return ui;
 }

@@ -17,7 +17,24 @@ export const loginSchema = z
   })
   .strict();
 
-export const tokenRequestSchema = z.object({ name: z.string().trim().min(1, 'name the token').max(80) }).strict();
+export const tokenRequestSchema = z.object({ name: z.string().trim().min(1, 'name the token').max(80, 'at most 80 characters') }).strict();
+
+/** A personal API token as listed: never its secret, which is shown once, when it is created. */
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface ApiTokenCreated {
+  id: string;
+  name: string;
+  token: string;
+}
+
+/** A workspace of one's own, e.g. for someone who joined through an invite and now wants their own team. */
+export const workspaceCreateSchema = z.object({ name: z.string().trim().min(1, 'name the workspace').max(80, 'at most 80 characters') }).strict();
 
 /**
  * Workspace roles. Admins manage members and pipelines; sales, marketing and support edit the boards their role
@@ -101,6 +118,11 @@ export interface WorkspaceView {
   name: string;
   role: Role;
   contactsRoom: string;
+}
+
+/** POST /api/workspaces: the new workspace (you are its admin) and its sample pipeline. */
+export interface WorkspaceCreated extends WorkspaceView {
+  pipelineId: string;
 }
 
 export interface MeResponse {

@@ -1,14 +1,36 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { inviteRequestSchema, memberUpdateSchema, pipelineCreateSchema, pipelineUpdateSchema, type InvitePreview, type InviteView } from '../../shared/api.ts';
-import { boardRoom } from '../../shared/rooms.ts';
-import type { AppDeps, AppEnv, LiveAccess } from '../app-env.ts';
+import {
+  inviteRequestSchema,
+  memberUpdateSchema,
+  pipelineCreateSchema,
+  pipelineUpdateSchema,
+  workspaceCreateSchema,
+  type InvitePreview,
+  type InviteView,
+  type WorkspaceCreated
+} from '../../shared/api.ts';
+import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
+import type { AppDeps, AppEnv, LiveAccess, RequestLimits } from '../app-env.ts';
+import { clientAddress } from '../auth/client-address.ts';
 import { requireUser } from '../auth/middleware.ts';
+import { takeEach } from '../auth/rate-limit.ts';
 import { createInvite, findInvite, inviteProblem, markInviteAccepted, pendingInvites, revokeInvite, type InviteRow } from '../store/invites.ts';
-import { addMember, changeMembership, createPipeline, membersOf, renamePipeline, pipelinesOf, roleIn, setPipelineAccess } from '../store/workspaces.ts';
+import {
+  addMember,
+  changeMembership,
+  createPipeline,
+  createWorkspaceWithSample,
+  membersOf,
+  renamePipeline,
+  pipelinesOf,
+  roleIn,
+  setPipelineAccess
+} from '../store/workspaces.ts';
+import { tooMany } from './too-many.ts';
 import { readBody } from './validate.ts';
 
 /** /api/pipelines, /api/workspaces/:id/* and /api/invites/:token: who works where, and joining a team. */
-export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
+export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimits) {
   const { db, clock } = deps;
   const routes = new Hono<AppEnv>();
 
@@ -39,11 +61,31 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
       return next();
     };
 
+  /** New pipelines and workspaces count against the caller's account and address: a script cannot mint thousands. */
+  const creationWait = (c: Context<AppEnv>) =>
+    takeEach([
+      [limits.creations, `account ${c.get('user')!.id}`],
+      [limits.creations, `address ${clientAddress(c, limits.trustProxy)}`]
+    ]);
+
   routes.get('/pipelines', requireUser, async (c) => c.json(await pipelinesOf(db, c.get('user')!.id)));
+
+  /** A workspace of one's own (you are its admin), with the sample pipeline: e.g. after joining a team by invite. */
+  routes.post('/workspaces', requireUser, async (c) => {
+    const body = await readBody(c, workspaceCreateSchema);
+    if (!body.ok) return body.response;
+    const wait = creationWait(c);
+    if (wait > 0) return tooMany(c, wait, 'too many new workspaces and pipelines');
+    const user = c.get('user')!;
+    const { workspaceId, pipelineId } = await db.transaction((tx) => createWorkspaceWithSample(tx, user, clock(), body.value.name));
+    const created: WorkspaceCreated = { id: workspaceId, name: body.value.name, role: 'admin', contactsRoom: contactsRoom(workspaceId), pipelineId };
+    return c.json(created, 201);
+  });
 
   routes.get('/workspaces/:workspaceId/members', requireUser, member('member'), async (c) => c.json(await membersOf(db, c.req.param('workspaceId'))));
 
-  routes.get('/workspaces/:workspaceId/invites', requireUser, member('member'), async (c) => {
+  // Invite tokens are credentials (a link joins the team): only admins see them.
+  routes.get('/workspaces/:workspaceId/invites', requireUser, member('admin'), async (c) => {
     const rows = await pendingInvites(db, c.req.param('workspaceId'), clock());
     return c.json(rows.map((row) => inviteView(c.req.url, row)));
   });
@@ -53,6 +95,9 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
     if (!body.ok) return body.response;
     const user = c.get('user')!;
     const { email, role, expiresInDays } = body.value;
+    if (role === 'admin' && !email) {
+      return c.json({ error: 'invalid', field: 'role', reason: 'an invite link cannot make anyone admin: invite their e-mail address instead' }, 400);
+    }
     const row = await createInvite(
       db,
       { workspaceId: c.req.param('workspaceId'), email: email ?? null, createdBy: user.id, role, lifetimeMs: expiresInDays ? expiresInDays * 86_400_000 : undefined },
@@ -89,6 +134,8 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess) {
   routes.post('/workspaces/:workspaceId/pipelines', requireUser, member('admin'), async (c) => {
     const body = await readBody(c, pipelineCreateSchema);
     if (!body.ok) return body.response;
+    const wait = creationWait(c);
+    if (wait > 0) return tooMany(c, wait, 'too many new workspaces and pipelines');
     const workspaceId = c.req.param('workspaceId');
     const result = await db.transaction((tx) => createPipeline(tx, workspaceId, body.value, clock()));
     if (!result.ok) return refused(c, result, 'name');

@@ -1,4 +1,5 @@
 import { newId } from '../../shared/ids.ts';
+import type { ApiTokenView } from '../../shared/api.ts';
 import type { Sql } from '../store/db.ts';
 import type { SessionUser } from './sessions.ts';
 import { generateSecretToken, hashToken } from './tokens.ts';
@@ -17,7 +18,8 @@ export function isApiToken(token: string): boolean {
   return token.startsWith(PREFIX);
 }
 
-export async function validateApiToken(db: Sql, token: string, now: number): Promise<SessionUser | null> {
+/** The user behind a token (and the token's id), or null; records when it was last used. */
+export async function validateApiToken(db: Sql, token: string, now: number): Promise<{ user: SessionUser; tokenId: string } | null> {
   const rows = await db.query<{ id: string; user_id: string; email: string; name: string }>(
     'SELECT t.id, t.user_id, u.email, u.name FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1',
     [hashToken(token)]
@@ -25,5 +27,31 @@ export async function validateApiToken(db: Sql, token: string, now: number): Pro
   const row = rows[0];
   if (!row) return null;
   await db.query('UPDATE api_tokens SET last_used_at = $1 WHERE id = $2', [now, row.id]);
-  return { id: row.user_id, email: row.email, name: row.name };
+  return { user: { id: row.user_id, email: row.email, name: row.name }, tokenId: row.id };
+}
+
+/** A user's tokens, newest first: never the secret (only its hash is stored anyway). */
+export async function listApiTokens(db: Sql, userId: string): Promise<ApiTokenView[]> {
+  const rows = await db.query<{ id: string; name: string; created_at: number; last_used_at: number | null }>(
+    'SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id',
+    [userId]
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    lastUsedAt: row.last_used_at === null ? null : new Date(Number(row.last_used_at)).toISOString()
+  }));
+}
+
+/** Revoke one of the user's tokens; false when they have no token of that id. */
+export async function revokeApiToken(db: Sql, userId: string, tokenId: string): Promise<boolean> {
+  const rows = await db.query('DELETE FROM api_tokens WHERE id = $1 AND user_id = $2 RETURNING id', [tokenId, userId]);
+  return rows.length > 0;
+}
+
+/** Log out everywhere: every token of the user ends too. Returns how many there were. */
+export async function revokeUserApiTokens(db: Sql, userId: string): Promise<number> {
+  const rows = await db.query('DELETE FROM api_tokens WHERE user_id = $1 RETURNING id', [userId]);
+  return rows.length;
 }

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { AppDeps, AppEnv } from '../app-env.ts';
+import type { AppDeps, AppEnv, Credential } from '../app-env.ts';
 import { isApiToken, validateApiToken } from './api-tokens.ts';
 import { validateSessionToken, type Session } from './sessions.ts';
 
@@ -35,16 +35,16 @@ export function authenticate({ db, clock }: AppDeps): MiddlewareHandler<AppEnv> 
     const bearer = bearerToken(c);
     if (bearer) {
       if (isApiToken(bearer)) {
-        const user = await validateApiToken(db, bearer, now);
-        if (user) {
-          c.set('user', user);
-          c.set('credential', { kind: 'bearer', sessionId: null });
+        const found = await validateApiToken(db, bearer, now);
+        if (found) {
+          c.set('user', found.user);
+          c.set('credential', { kind: 'bearer', sessionId: null, apiTokenId: found.tokenId });
         }
       } else {
         const result = await validateSessionToken(db, bearer, now);
         if (result) {
           c.set('user', result.user);
-          c.set('credential', { kind: 'bearer', sessionId: result.session.id });
+          c.set('credential', { kind: 'bearer', sessionId: result.session.id, apiTokenId: null });
         }
       }
       return next();
@@ -72,13 +72,13 @@ export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * CSRF defence for cookie-authenticated requests (Lucia's guide): a mutation, or a WebSocket upgrade, must come
- * from this site's own origin. Bearer-token requests carry no ambient credential and are exempt.
+ * CSRF defence (Lucia's guide): a mutation, or a WebSocket upgrade, must come from this site's own origin. This holds
+ * without a cookie too, so a foreign page cannot sign a browser in as someone else (login CSRF) or sign it up.
+ * Bearer-token requests carry no ambient credential and are exempt.
  */
-export const sameOriginForCookies: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const hasCookie = Boolean(getCookie(c, SESSION_COOKIE));
+export const sameOriginForBrowsers: MiddlewareHandler<AppEnv> = async (c, next) => {
   const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
-  if (!hasCookie || bearerToken(c) || (SAFE_METHODS.has(c.req.method) && !isUpgrade)) return next();
+  if (bearerToken(c) || (SAFE_METHODS.has(c.req.method) && !isUpgrade)) return next();
   const origin = c.req.header('origin');
   // node-ws rebuilds upgrade URLs on a placeholder host, so Host wins; a bare Request (tests) has only its URL.
   const host = c.req.header('host') ?? new URL(c.req.url).host;
@@ -97,3 +97,21 @@ export const sameOriginForCookies: MiddlewareHandler<AppEnv> = async (c, next) =
   if (originHost !== host) return c.json({ error: 'forbidden', reason: 'cross-site request refused' }, 403);
   return next();
 };
+
+/** Managing API tokens takes a signed-in session: a token must not mint, list or revoke tokens. */
+export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const credential = c.get('credential');
+  if (credential?.kind === 'bearer' && credential.apiTokenId) {
+    return c.json({ error: 'forbidden', reason: 'an API token cannot manage API tokens: sign in to do this' }, 403);
+  }
+  return next();
+};
+
+/** What live sockets opened with this credential are grouped by, so signing it out (or revoking it) closes them. */
+export function signOutKey(credential: Credential | null): string | null {
+  if (!credential) return null;
+  if (credential.kind === 'cookie') return credential.session.id;
+  return credential.sessionId ?? (credential.apiTokenId ? apiTokenSignOutKey(credential.apiTokenId) : null);
+}
+
+export const apiTokenSignOutKey = (tokenId: string) => `api-token:${tokenId}`;

@@ -22,7 +22,8 @@ export interface InviteRow {
 /**
  * Invite links are shown again to admins (to copy), so the token is kept as is; it expires (after a week unless the
  * admin chose otherwise), can be revoked, and joins the workspace with the role the admin picked. An invite with an
- * e-mail address works for that address only.
+ * e-mail address works once, for that address only, through its link (the link sent to the address is the proof
+ * of owning it). Only an e-mail invite can grant admin.
  */
 export async function createInvite(
   db: Sql,
@@ -69,6 +70,8 @@ export async function findInvite(db: Sql, token: string): Promise<(InviteRow & {
 export function inviteProblem(invite: InviteRow | undefined, now: number): string | null {
   if (!invite) return 'this invite link is not valid';
   if (invite.revoked_at) return 'this invite was revoked';
+  // Anyone holding a link could become admin: admin rights go to one e-mail address only (older links included).
+  if (!invite.email && invite.role === 'admin') return 'an invite link cannot make anyone admin; ask for an invite to your e-mail address';
   // A link invite serves the whole team until it expires; an e-mail invite is for one person, once.
   if (invite.email && invite.accepted_at) return 'this invite was already used';
   if (invite.expires_at <= now) return 'this invite has expired';
@@ -82,12 +85,4 @@ export async function markInviteAccepted(db: Sql, inviteId: string, userId: stri
 export async function revokeInvite(db: Sql, workspaceId: string, inviteId: string, now: number): Promise<boolean> {
   const rows = await db.query('UPDATE invites SET revoked_at = $1 WHERE id = $2 AND workspace_id = $3 AND revoked_at IS NULL RETURNING id', [now, inviteId, workspaceId]);
   return rows.length > 0;
-}
-
-/** E-mail invites for this address that are still open: joined automatically when that person signs up. */
-export async function openInvitesForEmail(db: Sql, email: string, now: number): Promise<InviteRow[]> {
-  return db.query<InviteRow>(
-    'SELECT * FROM invites WHERE email = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2',
-    [normalizeEmail(email), now]
-  );
 }

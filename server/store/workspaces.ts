@@ -7,11 +7,16 @@ import * as Y from 'yjs';
 import type { Sql } from './db.ts';
 import { writeSnapshot } from './update-log.ts';
 
-/** A new workspace with its owner as admin, seeded with the sample sales pipeline and its contacts. */
-export async function createWorkspaceWithSample(db: Sql, owner: { id: string; name: string }, now: number): Promise<{ workspaceId: string; pipelineId: string }> {
+/** A new workspace (named "<owner>'s team" unless given a name) with its owner as admin, seeded with the sample sales pipeline and its contacts. */
+export async function createWorkspaceWithSample(
+  db: Sql,
+  owner: { id: string; name: string },
+  now: number,
+  workspaceName = `${owner.name}'s team`
+): Promise<{ workspaceId: string; pipelineId: string }> {
   const workspaceId = newId();
   const pipelineId = newId();
-  await db.query('INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3)', [workspaceId, `${owner.name}'s team`, now]);
+  await db.query('INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3)', [workspaceId, workspaceName, now]);
   await addMember(db, workspaceId, owner.id, 'admin', now);
   const { board, contacts } = buildSamplePipeline({ pipelineId, workspaceId, ownerId: owner.id, now });
   await insertPipeline(db, { id: pipelineId, workspaceId, name: 'Sales pipeline', allowedRoles: null, board }, now);

@@ -6,6 +6,7 @@ import { newId } from '../../shared/ids.ts';
 import { parseRoom } from '../../shared/rooms.ts';
 import { EXTENSIONS_PARAM, parseExtensions, type Extension } from '../../shared/sync-extensions.ts';
 import type { AppDeps, AppEnv } from '../app-env.ts';
+import { signOutKey } from '../auth/middleware.ts';
 import { pipelineAccess, roleIn } from '../store/workspaces.ts';
 import type { Metrics } from '../metrics.ts';
 import { CLOSE_READ_ONLY, CLOSE_SIGNED_OUT, isDocUpdateMessage } from './protocol.ts';
@@ -100,7 +101,7 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
   const upgrade = upgradeWebSocket(async (c) => {
     const user = c.get('user')!;
     const credential = c.get('credential');
-    const sessionId = credential?.kind === 'cookie' ? credential.session.id : (credential?.sessionId ?? null);
+    const sessionId = signOutKey(credential);
     const readOnly = c.get('readOnly') ?? true;
     const role = c.get('role');
     const extensions = parseExtensions(c.req.query(EXTENSIONS_PARAM));

@@ -144,9 +144,10 @@ describe('REST API', () => {
 
     const byEmail = await call('POST', `/api/workspaces/${workspaceId}/invites`, { body: { email: 'Lee@Example.com' }, cookie: admin.cookie });
     expect(byEmail.json.email).toBe('lee@example.com');
-    const lee = await call('POST', '/api/auth/signup', { body: { email: 'lee@example.com', name: 'Lee', password: 'a good password' } });
+    // The link sent to that address is the proof: Lee signs up through it and joins Jo's workspace only.
+    const lee = await call('POST', '/api/auth/signup', { body: { email: 'lee@example.com', name: 'Lee', password: 'a good password', invite: byEmail.json.token } });
     const leesWorkspaces = (await call('GET', '/api/me', { cookie: cookieOf(lee.setCookie) })).json.workspaces;
-    expect(leesWorkspaces.map((w: { id: string }) => w.id)).toContain(workspaceId);
+    expect(leesWorkspaces.map((w: { id: string }) => w.id)).toEqual([workspaceId]);
     expect((await call('GET', `/api/invites/${byEmail.json.token}`)).status).toBe(410);
 
     const revoked = await call('DELETE', `/api/workspaces/${workspaceId}/invites/${link.json.id}`, { cookie: admin.cookie });

@@ -1,4 +1,17 @@
-import type { InvitePreview, InviteView, MeResponse, MemberView, PipelineCreate, PipelineUpdate, PipelineView, Role, UserView } from '$shared/api.ts';
+import type {
+  ApiTokenCreated,
+  ApiTokenView,
+  InvitePreview,
+  InviteView,
+  MeResponse,
+  MemberView,
+  PipelineCreate,
+  PipelineUpdate,
+  PipelineView,
+  Role,
+  UserView,
+  WorkspaceCreated
+} from '$shared/api.ts';
 
 import { cacheResponse, cachedResponse, clearOfflineData } from './offline.ts';
 
@@ -45,8 +58,13 @@ export const api = {
   login: (body: { email: string; password: string }) => request<{ user: UserView }>('POST', '/api/auth/login', body),
   /** Logging out also forgets what this browser kept for offline use. */
   logout: () => request<null>('POST', '/api/auth/logout').finally(clearOfflineData),
-  logoutEverywhere: () => request<{ sessionsEnded: number; socketsClosed: number }>('POST', '/api/auth/logout-everywhere').finally(clearOfflineData),
+  logoutEverywhere: () => request<{ sessionsEnded: number; tokensRevoked: number; socketsClosed: number }>('POST', '/api/auth/logout-everywhere').finally(clearOfflineData),
   me: () => request<MeResponse>('GET', '/api/me'),
+  tokens: () => request<ApiTokenView[]>('GET', '/api/tokens'),
+  createToken: (name: string) => request<ApiTokenCreated>('POST', '/api/tokens', { name }),
+  revokeToken: (tokenId: string) => request<null>('DELETE', `/api/tokens/${tokenId}`),
+  /** A workspace of your own (you are its admin), with the sample pipeline. */
+  createWorkspace: (name: string) => request<WorkspaceCreated>('POST', '/api/workspaces', { name }),
   pipelines: () => request<PipelineView[]>('GET', '/api/pipelines'),
   members: (workspaceId: string) => request<MemberView[]>('GET', `/api/workspaces/${workspaceId}/members`),
   invites: (workspaceId: string) => request<InviteView[]>('GET', `/api/workspaces/${workspaceId}/invites`),
