@@ -304,6 +304,68 @@ export function updateDeal(doc: Y.Doc, dealId: string, patch: DealPatch, context
   }, context.origin);
 }
 
+/** Where a deal sits: its column and its rank in that column. */
+export interface DealPlace {
+  stageId: string;
+  rank: string;
+}
+
+/**
+ * Put a deal at an exact place, e.g. back where it was before a move. Like a move, it rewrites only stageId and rank,
+ * in one transaction, and only to an existing stage and a real rank: a deal is never left without a valid place.
+ */
+export function placeDeal(doc: Y.Doc, dealId: string, place: DealPlace, context: WriteContext = {}): void {
+  const map = dealsMap(doc).get(dealId);
+  if (!map) throw new BoardError(`no deal ${dealId}`);
+  requireStage(doc, place.stageId);
+  if (!place.rank) throw new BoardError('a place needs a rank');
+  const now = context.now ?? Date.now();
+  doc.transact(() => {
+    map.set('stageId', place.stageId);
+    map.set('rank', place.rank);
+    map.set('updatedAt', now);
+    map.set('lastActivityAt', now);
+  }, context.origin);
+}
+
+/** A deal with the text of its notes: everything needed to bring it back after it was deleted. */
+export interface DealRecord extends Deal {
+  notes: string;
+}
+
+export function readDealRecord(doc: Y.Doc, dealId: string): DealRecord | undefined {
+  const deal = readDeal(doc, dealId);
+  return deal ? { ...deal, notes: dealNotes(doc, dealId)?.toString() ?? '' } : undefined;
+}
+
+/**
+ * Bring a deleted deal back under its own id, with its fields, tags, place and notes text (a fresh Y.Text, as addDeal
+ * makes one). Refused when the id is taken, its stage is gone or a field is invalid, so nothing half-made is written.
+ */
+export function restoreDeal(doc: Y.Doc, record: DealRecord, context: WriteContext = {}): void {
+  if (dealsMap(doc).has(record.id)) throw new BoardError(`deal ${record.id} exists`);
+  requireStage(doc, record.stageId);
+  if (!record.rank) throw new BoardError('a deal needs a rank');
+  const { tags, ...scalars } = parseOrThrow(dealFieldsSchema, {
+    title: record.title,
+    value: record.value,
+    currency: record.currency,
+    contactId: record.contactId,
+    ownerId: record.ownerId,
+    expectedCloseDate: record.expectedCloseDate,
+    tags: record.tags
+  });
+  const now = context.now ?? Date.now();
+  doc.transact(() => {
+    const map = new Y.Map<unknown>();
+    dealsMap(doc).set(record.id, map);
+    const entries = { id: record.id, ...scalars, stageId: record.stageId, rank: record.rank, createdAt: record.createdAt, updatedAt: now, lastActivityAt: now };
+    for (const [key, value] of Object.entries(entries)) map.set(key, value);
+    setTags(map, tags);
+    map.set('notes', new Y.Text(record.notes));
+  }, context.origin);
+}
+
 export function deleteDeal(doc: Y.Doc, dealId: string, context: WriteContext = {}): void {
   if (!dealsMap(doc).has(dealId)) throw new BoardError(`no deal ${dealId}`);
   doc.transact(() => dealsMap(doc).delete(dealId), context.origin);

@@ -1,8 +1,7 @@
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import {
   addDeal,
-  boardTypes,
   dealNotes,
   deleteDeal,
   moveDeal,
@@ -15,7 +14,9 @@ import {
   type NewDeal,
   type Stage
 } from '$shared/board-doc.ts';
+import { BoardUndo } from '$shared/board-undo.ts';
 import { addContact, observeContacts, readContacts, type Contact } from '$shared/contacts-doc.ts';
+import { newId } from '$shared/ids.ts';
 import type { DealPatch } from '$shared/deal-fields.ts';
 import { combinedStatus, type ConnectionStatus } from './connection-status.ts';
 import { readPeers, type Peer, type PresenceState, type PresenceUser } from './presence.ts';
@@ -39,6 +40,8 @@ export interface DocLink {
 export interface BoardStoreOptions {
   /** Changes closer together than this (ms) undo as one step, so a burst of field edits is one undo. */
   captureTimeout?: number;
+  /** The clock that capture window is measured by. */
+  now?: () => number;
 }
 
 /**
@@ -71,9 +74,10 @@ export class BoardStore {
   self = $state.raw<PresenceUser | null>(null);
   /** The deal this user spotlights for everyone on the board. */
   spotlightDealId = $state<string | null>(null);
-  /** Local origin of every write: the undo manager tracks only this, so a colleague's change is never undone. */
+  /** Local origin of every write (undos included), so listeners can tell this tab's changes from a colleague's. */
   readonly origin = Symbol('local user');
-  private readonly undoManager: Y.UndoManager;
+  /** This user's own changes, undone and redone as forward writes: see shared/board-undo.ts for why. */
+  private readonly history: BoardUndo;
   private readonly cleanups: Array<() => void> = [];
 
   constructor(
@@ -82,18 +86,11 @@ export class BoardStore {
     private readonly links: DocLink[] = [],
     options: BoardStoreOptions = {}
   ) {
-    this.undoManager = new Y.UndoManager(boardTypes(board), {
-      trackedOrigins: new Set([this.origin]),
-      captureTimeout: options.captureTimeout ?? 500
+    this.history = new BoardUndo(board, { origin: this.origin, captureTimeout: options.captureTimeout, now: options.now });
+    this.cleanups.push(() => {
+      this.history.close();
+      this.refreshHistory();
     });
-    const refreshHistory = () => {
-      this.canUndo = this.undoManager.canUndo();
-      this.canRedo = this.undoManager.canRedo();
-    };
-    for (const event of ['stack-item-added', 'stack-item-popped', 'stack-cleared'] as const) {
-      this.undoManager.on(event, refreshHistory);
-    }
-    this.cleanups.push(() => this.undoManager.destroy());
     const shared = links[0]?.awareness;
     this.awareness = shared ?? new Awareness(board);
     const refreshPeers = () => (this.peers = readPeers(this.awareness));
@@ -151,28 +148,34 @@ export class BoardStore {
   }
 
   moveDeal(dealId: string, toStageId: string, index: number): void {
-    moveDeal(this.board, dealId, toStageId, index, { origin: this.origin });
+    this.remember(dealId, () => moveDeal(this.board, dealId, toStageId, index, { origin: this.origin }));
   }
 
   addDeal(stageId: string, input: NewDeal): string {
-    return addDeal(this.board, stageId, input, { origin: this.origin });
+    const id = newId();
+    return this.remember(id, () => addDeal(this.board, stageId, input, { origin: this.origin, id }));
   }
 
   updateDeal(dealId: string, patch: DealPatch): void {
-    updateDeal(this.board, dealId, patch, { origin: this.origin });
+    this.remember(dealId, () => updateDeal(this.board, dealId, patch, { origin: this.origin }));
   }
 
   deleteDeal(dealId: string): void {
-    deleteDeal(this.board, dealId, { origin: this.origin });
+    this.remember(dealId, () => deleteDeal(this.board, dealId, { origin: this.origin }));
   }
 
-  /** Revert this user's last change to the board; colleagues' changes made since stay. */
+  /**
+   * Take back this user's last change to the board, where it still shows: whatever a colleague has changed since
+   * (moved the deal again, edited that field) stays as they chose, and every replica ends the same.
+   */
   undo(): void {
-    this.undoManager.undo();
+    this.history.undo();
+    this.refreshHistory();
   }
 
   redo(): void {
-    this.undoManager.redo();
+    this.history.redo();
+    this.refreshHistory();
   }
 
   addContact(name: string): string {
@@ -208,6 +211,19 @@ export class BoardStore {
 
   destroy(): void {
     for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+
+  private remember<T>(dealId: string, write: () => T): T {
+    try {
+      return this.history.track(dealId, write);
+    } finally {
+      this.refreshHistory();
+    }
+  }
+
+  private refreshHistory(): void {
+    this.canUndo = this.history.canUndo;
+    this.canRedo = this.history.canRedo;
   }
 
   private refreshBoard(): void {

@@ -92,6 +92,70 @@ describe('BoardStore', () => {
   });
 });
 
+/**
+ * Ann and Bob on replicas that exchange only when the test says so (as while both are offline); `annWins` picks client
+ * ids so that Ann's write wins when both write one key at once (Yjs orders concurrent writes by client id).
+ */
+function disconnectedPair(annWins: boolean) {
+  const seed = new Y.Doc();
+  const stageNames = ['Lead in', 'Negotiation', 'Won'];
+  initBoard(seed, { pipelineId: 'p', workspaceId: 'w', name: 'Sales', stages: stageNames.map((name) => ({ name, probability: 50, outcome: 'open' })) });
+  const stages = readStages(seed).map((stage) => stage.id);
+  const deal = addDeal(seed, stages[0], { title: 'Acme renewal' });
+  const replica = (clientID: number) => {
+    const doc = new Y.Doc();
+    doc.clientID = clientID;
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(seed));
+    return doc;
+  };
+  const annDoc = replica(annWins ? 20 : 10);
+  const bobDoc = replica(annWins ? 10 : 20);
+  const ann = new BoardStore(annDoc, new Y.Doc(), [], { captureTimeout: 0 });
+  const bob = new BoardStore(bobDoc, new Y.Doc(), [], { captureTimeout: 0 });
+  const exchange = () => {
+    Y.applyUpdate(annDoc, Y.encodeStateAsUpdate(bobDoc, Y.encodeStateVector(annDoc)));
+    Y.applyUpdate(bobDoc, Y.encodeStateAsUpdate(annDoc, Y.encodeStateVector(bobDoc)));
+  };
+  /** A client that joins afterwards and loads the whole board. */
+  const fresh = () => {
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(annDoc));
+    return doc;
+  };
+  return { annDoc, bobDoc, ann, bob, exchange, fresh, stages, deal };
+}
+
+describe('BoardStore undo after a colleague’s concurrent move (issue #17)', () => {
+  const rawStage = (doc: Y.Doc, dealId: string) => doc.getMap<Y.Map<unknown>>('deals').get(dealId)?.get('stageId');
+
+  it('when Ann’s move wins, Ann’s undo puts the deal back in stage 1, on both screens and for a fresh client', () => {
+    const { annDoc, bobDoc, ann, bob, exchange, fresh, stages, deal } = disconnectedPair(true);
+    ann.moveDeal(deal, stages[1], 0);
+    bob.moveDeal(deal, stages[2], 0);
+    exchange();
+    expect(rawStage(annDoc, deal)).toBe(stages[1]);
+
+    ann.undo();
+    exchange();
+    for (const doc of [annDoc, bobDoc, fresh()]) expect(rawStage(doc, deal)).toBe(stages[0]);
+    for (const store of [ann, bob]) expect(store.columns.get(stages[0])?.map((each) => each.id)).toContain(deal);
+  });
+
+  it('when Bob’s move wins, Ann’s undo leaves Bob’s choice, on both screens and for a fresh client', () => {
+    const { annDoc, bobDoc, ann, bob, exchange, fresh, stages, deal } = disconnectedPair(false);
+    ann.moveDeal(deal, stages[1], 0);
+    bob.moveDeal(deal, stages[2], 0);
+    exchange();
+    expect(rawStage(annDoc, deal)).toBe(stages[2]);
+
+    ann.undo();
+    exchange();
+    for (const doc of [annDoc, bobDoc, fresh()]) expect(rawStage(doc, deal)).toBe(stages[2]);
+    for (const store of [ann, bob]) expect(store.columns.get(stages[2])?.map((each) => each.id)).toContain(deal);
+    expect(ann.canUndo).toBe(false);
+  });
+});
+
 describe('BoardStore undo and redo', () => {
   it("undoes only your own changes, newest first, and never a colleague's", () => {
     const { docA, docB, ann, bob, lead, negotiation, first, second } = twoReplicas();
@@ -142,6 +206,18 @@ describe('BoardStore undo and redo', () => {
     expect(readDeal(docB, id)).toBeUndefined();
     ann.redo();
     expect(readDeal(docB, id)).toMatchObject({ title: 'Initech expansion', stageId: lead });
+  });
+
+  it('brings a deleted deal back on undo, notes included, on every replica', () => {
+    const { docA, docB, ann, lead, first } = twoReplicas();
+    ann.dealNotes(first)!.insert(0, 'Budget approved');
+    ann.deleteDeal(first);
+    expect(readDeal(docB, first)).toBeUndefined();
+    ann.undo();
+    for (const doc of [docA, docB]) expect(readDeal(doc, first)).toMatchObject({ title: 'Acme renewal', stageId: lead, value: 100 });
+    expect(ann.dealNotes(first)?.toString()).toBe('Budget approved');
+    ann.redo();
+    expect(readDeal(docB, first)).toBeUndefined();
   });
 
   it('does not let a colleague undo your change or overwrite a later one of theirs', () => {
