@@ -17,6 +17,8 @@ export type AppEnv = {
     credential: Credential | null;
     /** Set by the sync route's authorization: the caller may read this room but not change it. */
     readOnly: boolean;
+    /** The caller's address as the sign-in throttle sees it (TRUST_PROXY honoured), for the audit log. */
+    clientAddress: string | null;
   };
 };
 
@@ -27,5 +29,5 @@ export interface LiveAccess {
   /** Close the sockets of a signed-out session, or of every session of a user. */
   signOut(which: { userId: string; sessionId?: string }): number;
   /** Write a new pipeline name into its board doc (loading the room if nobody has it open), stored and broadcast. */
-  renameBoard(room: string, name: string): Promise<void>;
+  renameBoard(room: string, name: string, userId?: string): Promise<void>;
 }

@@ -309,6 +309,84 @@ export function deleteDeal(doc: Y.Doc, dealId: string, context: WriteContext = {
   doc.transact(() => dealsMap(doc).delete(dealId), context.origin);
 }
 
+/** A deal as history keeps it, to bring it back: its fields, place, tags and the text of its notes. */
+export interface RestorableDeal extends Deal {
+  notes: string;
+}
+
+/** Everything needed to bring a deal back later: what `restoreDeal` takes. Undefined for an unknown deal. */
+export function readRestorableDeal(doc: Y.Doc, dealId: string): RestorableDeal | undefined {
+  const deal = readDeal(doc, dealId);
+  return deal ? { ...deal, notes: dealNotes(doc, dealId)?.toString() ?? '' } : undefined;
+}
+
+/**
+ * Bring back a deleted deal under its own id, with its fields, tags, place and notes as history kept them; a new
+ * change (the server's restore), never a rewrite of history. A stage that no longer exists sends it to the first one.
+ */
+export function restoreDeal(doc: Y.Doc, deal: RestorableDeal, context: WriteContext = {}): void {
+  if (dealsMap(doc).has(deal.id)) throw new BoardError(`deal ${deal.id} exists`);
+  const stages = readStages(doc);
+  if (!stages.length) throw new BoardError('the board has no stages');
+  const fields = parseOrThrow(dealFieldsSchema, {
+    title: deal.title,
+    value: deal.value,
+    currency: deal.currency,
+    contactId: deal.contactId,
+    ownerId: deal.ownerId,
+    expectedCloseDate: deal.expectedCloseDate,
+    tags: deal.tags
+  });
+  const stageId = stages.some((stage) => stage.id === deal.stageId) ? deal.stageId : stages[0].id;
+  const rank = deal.rank && stageId === deal.stageId ? deal.rank : rankAtEnd(readColumn(doc, stageId));
+  const now = context.now ?? Date.now();
+  doc.transact(() => {
+    const map = new Y.Map<unknown>();
+    dealsMap(doc).set(deal.id, map);
+    const { tags, ...scalars } = fields;
+    const createdAt = deal.createdAt || now;
+    for (const [key, value] of Object.entries({ id: deal.id, ...scalars, stageId, rank, createdAt, updatedAt: now, lastActivityAt: now })) {
+      map.set(key, value);
+    }
+    setTags(map, tags);
+    map.set('notes', new Y.Text(deal.notes));
+  }, context.origin);
+}
+
+/** Put a deal at an exact stage and rank (history puts a deal back where it was); a move like any other. */
+export function placeDeal(doc: Y.Doc, dealId: string, stageId: string, rank: string, context: WriteContext = {}): void {
+  const map = dealsMap(doc).get(dealId);
+  if (!map) throw new BoardError(`no deal ${dealId}`);
+  requireStage(doc, stageId);
+  if (!rank) throw new BoardError('a rank is needed');
+  const now = context.now ?? Date.now();
+  doc.transact(() => {
+    map.set('stageId', stageId);
+    map.set('rank', rank);
+    map.set('updatedAt', now);
+    map.set('lastActivityAt', now);
+  }, context.origin);
+}
+
+/**
+ * Make a deal's notes read `text`, rewriting only the part that differs (common start and end stay), so a
+ * colleague typing elsewhere in the notes at the same time keeps their text.
+ */
+export function setDealNotesText(doc: Y.Doc, dealId: string, text: string, context: WriteContext = {}): void {
+  const notes = dealNotes(doc, dealId);
+  if (!notes) throw new BoardError(`deal ${dealId} has no notes`);
+  const current = notes.toString();
+  if (current === text) return;
+  let start = 0;
+  while (start < current.length && start < text.length && current[start] === text[start]) start++;
+  let end = 0;
+  while (end < current.length - start && end < text.length - start && current[current.length - 1 - end] === text[text.length - 1 - end]) end++;
+  doc.transact(() => {
+    notes.delete(start, current.length - start - end);
+    notes.insert(start, text.slice(start, text.length - end));
+  }, context.origin);
+}
+
 /**
  * Call `listener` after every change to the board's read model (local or remote); returns the unsubscribe function.
  * Typing in notes is not such a change: the notes editor follows its Y.Text itself.

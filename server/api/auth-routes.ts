@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { loginSchema, signupSchema, tokenRequestSchema } from '../../shared/api.ts';
 import { newId } from '../../shared/ids.ts';
 import type { AppDeps, AppEnv, LiveAccess } from '../app-env.ts';
-import { createApiToken } from '../auth/api-tokens.ts';
+import { createApiToken, revokeApiToken } from '../auth/api-tokens.ts';
+import { clientAddress } from '../auth/client-address.ts';
 import { clearSessionCookie, requireUser, SESSION_COOKIE, setSessionCookie } from '../auth/middleware.ts';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../auth/passwords.ts';
 import { createSession, invalidateSession, invalidateUserSessions } from '../auth/sessions.ts';
@@ -13,6 +13,7 @@ import { hashToken } from '../auth/tokens.ts';
 import { findUserByEmail, insertUser, normalizeEmail } from '../store/accounts.ts';
 import { findInvite, inviteProblem, markInviteAccepted, openInvitesForEmail } from '../store/invites.ts';
 import { addMember, createWorkspaceWithSample, workspacesOf } from '../store/workspaces.ts';
+import { auditTrail } from './audit.ts';
 import { readBody } from './validate.ts';
 
 export interface AuthOptions {
@@ -20,23 +21,11 @@ export interface AuthOptions {
   trustProxy?: boolean;
 }
 
-/** The caller's address for throttling: the socket's peer, or the proxy's X-Forwarded-For when trusted. */
-function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 /** /api/auth/* and /api/me, /api/tokens: accounts and sessions. */
 export function authRoutes(deps: AppDeps, live: LiveAccess, options: AuthOptions = {}) {
   const { db, clock } = deps;
   const routes = new Hono<AppEnv>();
+  const audit = auditTrail(deps);
   // Guessing one account's password is slowed after 5 misses; one address trying many accounts after 20.
   const accountThrottle = new Throttle(clock, { freeAttempts: 5 });
   const addressThrottle = new Throttle(clock, { freeAttempts: 20 });
@@ -64,9 +53,11 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, options: AuthOptions
         await addMember(tx, open.workspace_id, userId, open.role, now);
         if (open.email) await markInviteAccepted(tx, open.id, userId, now);
       }
-      return createSession(tx, userId, now);
+      return { ...(await createSession(tx, userId, now)), joined: invites.map((open) => open.workspace_id) };
     });
     setSessionCookie(c, token.token, token.session, now);
+    await audit(c, 'signup', { actorId: userId, detail: { email: normalizeEmail(email), invite: Boolean(invite) } });
+    for (const workspaceId of token.joined) await audit(c, 'invite_accepted', { workspaceId, actorId: userId });
     return c.json({ user: { id: userId, email: email.trim().toLowerCase(), name: name.trim() } }, 201);
   });
 
@@ -87,12 +78,14 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, options: AuthOptions
     if (!user || !valid) {
       accountThrottle.fail(accountKey);
       addressThrottle.fail(addressKey);
+      await audit(c, 'signin_failed', { actorId: user?.id ?? null, target: accountKey });
       return c.json({ error: 'unauthorized', reason: 'wrong e-mail or password' }, 401);
     }
     accountThrottle.succeed(accountKey);
     const now = clock();
     const { token, session } = await createSession(db, user.id, now);
     setSessionCookie(c, token, session, now);
+    await audit(c, 'signin', { actorId: user.id });
     return c.json({ user: { id: user.id, email: user.email, name: user.name } });
   });
 
@@ -116,6 +109,7 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, options: AuthOptions
     const ended = await invalidateUserSessions(db, user.id);
     const socketsClosed = live.signOut({ userId: user.id });
     clearSessionCookie(c);
+    await audit(c, 'signout_everywhere', { detail: { sessionsEnded: ended, socketsClosed } });
     return c.json({ sessionsEnded: ended, socketsClosed });
   });
 
@@ -128,7 +122,15 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, options: AuthOptions
     const body = await readBody(c, tokenRequestSchema);
     if (!body.ok) return body.response;
     const { id, token } = await createApiToken(db, c.get('user')!.id, body.value.name, clock());
+    await audit(c, 'token_created', { target: id, detail: { name: body.value.name } });
     return c.json({ id, name: body.value.name, token }, 201);
+  });
+
+  routes.delete('/tokens/:tokenId', requireUser, async (c) => {
+    const revoked = await revokeApiToken(db, c.get('user')!.id, c.req.param('tokenId'));
+    if (!revoked) return c.json({ error: 'not_found', reason: 'no such token of yours' }, 404);
+    await audit(c, 'token_revoked', { target: c.req.param('tokenId'), detail: { name: revoked.name } });
+    return c.body(null, 204);
   });
 
   return routes;

@@ -27,3 +27,9 @@ export async function validateApiToken(db: Sql, token: string, now: number): Pro
   await db.query('UPDATE api_tokens SET last_used_at = $1 WHERE id = $2', [now, row.id]);
   return { id: row.user_id, email: row.email, name: row.name };
 }
+
+/** Revoke one of a user's tokens: its name, or null when they have no such token. */
+export async function revokeApiToken(db: Sql, userId: string, tokenId: string): Promise<{ name: string } | null> {
+  const rows = await db.query<{ name: string }>('DELETE FROM api_tokens WHERE id = $1 AND user_id = $2 RETURNING name', [tokenId, userId]);
+  return rows[0] ?? null;
+}

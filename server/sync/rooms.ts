@@ -2,7 +2,9 @@ import { migrateBoard } from '../../shared/board-doc.ts';
 import { migrateContacts } from '../../shared/contacts-doc.ts';
 import { parseRoom } from '../../shared/rooms.ts';
 import type { Db } from '../store/db.ts';
-import { compactRoom, loadRoomUpdates } from '../store/update-log.ts';
+import { loadRoomUpdates } from '../store/update-log.ts';
+import { compactRoom } from '../history/compaction.ts';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../history/retention.ts';
 import { UpdateWriter } from '../store/update-writer.ts';
 import type { Log } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -15,6 +17,10 @@ export interface RoomsOptions {
   unloadAfterMs?: number;
   /** Refuse updates that would grow a doc past this many bytes (MAX_DOC_BYTES). */
   maxDocBytes?: number;
+  /** How long history keeps raw updates and checkpoints (HISTORY_*_DAYS). */
+  retention?: RetentionPolicy;
+  /** When updates are accepted (their stored time); tests pass a fake clock. */
+  clock?: () => number;
   metrics?: Metrics;
 }
 
@@ -40,6 +46,8 @@ export class Rooms {
   private readonly unloadAfterMs: number;
   private readonly maxDocBytes: number | undefined;
   private readonly metrics: Metrics | undefined;
+  private readonly retention: RetentionPolicy;
+  private readonly clock: () => number;
 
   constructor(
     private readonly db: Db,
@@ -50,6 +58,8 @@ export class Rooms {
     this.unloadAfterMs = options.unloadAfterMs ?? 5_000;
     this.maxDocBytes = options.maxDocBytes;
     this.metrics = options.metrics;
+    this.retention = options.retention ?? DEFAULT_RETENTION;
+    this.clock = options.clock ?? Date.now;
     this.writer = new UpdateWriter(db, {
       onStored: (room, count) => this.afterStored(room, count),
       onWritten: (seconds) => this.metrics?.writeSeconds.observe(seconds),
@@ -123,9 +133,9 @@ export class Rooms {
     const room = new Room(
       name,
       {
-        onUpdate: (target, update) => {
+        onUpdate: (target, update, userId) => {
           this.metrics?.updateIn();
-          this.writer.enqueue(target.name, update);
+          this.writer.enqueue(target.name, update, userId, this.clock());
         },
         onRejected: (target, connection: Connection, rejection) => {
           this.metrics?.rejected(rejection.code);
@@ -158,8 +168,23 @@ export class Rooms {
     if (entry.logRows >= this.compactAfter && !entry.compacting) void this.compact(entry);
   }
 
+  /**
+   * Everything this room accepted is stored and folded into history (change feed, checkpoints), e.g. before a
+   * history read. Works for rooms not loaded here too.
+   */
+  async settle(name: string): Promise<void> {
+    await this.writer.drain(name);
+    const entry = this.entries.get(name);
+    if (entry) {
+      await entry.compacting;
+      await this.compact(entry);
+    } else {
+      await compactRoom(this.db, name, { now: this.clock(), policy: this.retention });
+    }
+  }
+
   private compact(entry: Entry): Promise<unknown> {
-    entry.compacting = compactRoom(this.db, entry.room.name)
+    entry.compacting = compactRoom(this.db, entry.room.name, { now: this.clock(), policy: this.retention })
       .then(({ folded }) => {
         entry.logRows = Math.max(0, entry.logRows - folded);
       })
