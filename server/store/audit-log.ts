@@ -3,7 +3,10 @@ import type { Sql } from './db.ts';
 
 export interface AuditRecord {
   action: AuditAction;
-  /** The workspace it concerns; null for events of an account (sign-ins, tokens), shown to its workspaces' admins. */
+  /**
+   * The workspace it concerns; null for events of an account (sign-ins, tokens), which are written once for each
+   * workspace the actor belongs to at that moment, so a member removed later still shows in those logs.
+   */
   workspaceId: string | null;
   actorId: string | null;
   target?: string | null;
@@ -13,15 +16,17 @@ export interface AuditRecord {
 }
 
 export async function recordAudit(db: Sql, record: AuditRecord): Promise<void> {
-  await db.query('INSERT INTO audit_log (workspace_id, at, actor_id, action, target, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-    record.workspaceId,
-    record.at,
-    record.actorId,
-    record.action,
-    record.target ?? null,
-    JSON.stringify(record.detail ?? {}),
-    record.address
-  ]);
+  const values = [record.at, record.actorId, record.action, record.target ?? null, JSON.stringify(record.detail ?? {}), record.address];
+  const columns = 'workspace_id, at, actor_id, action, target, detail, address';
+  if (record.workspaceId || !record.actorId) {
+    await db.query(`INSERT INTO audit_log (${columns}) VALUES ($7, $1, $2, $3, $4, $5, $6)`, [...values, record.workspaceId]);
+    return;
+  }
+  const written = await db.query(
+    `INSERT INTO audit_log (${columns}) SELECT m.workspace_id, $1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text FROM memberships m WHERE m.user_id = $2 RETURNING id`,
+    values
+  );
+  if (!written.length) await db.query(`INSERT INTO audit_log (${columns}) VALUES (NULL, $1, $2, $3, $4, $5, $6)`, values);
 }
 
 export interface AuditFilter {
@@ -32,12 +37,9 @@ export interface AuditFilter {
   limit?: number;
 }
 
-/**
- * A workspace's audit log, newest first: its own events, and account events (sign-ins, tokens) of its current
- * members.
- */
+/** A workspace's audit log, newest first: its own events, and account events of whoever was a member then. */
 export async function queryAudit(db: Sql, workspaceId: string, filter: AuditFilter): Promise<AuditEntry[]> {
-  const conditions = ['(a.workspace_id = $1 OR (a.workspace_id IS NULL AND a.actor_id IN (SELECT user_id FROM memberships WHERE workspace_id = $1)))'];
+  const conditions = ['a.workspace_id = $1'];
   const params: unknown[] = [workspaceId];
   const add = (sql: string, value: unknown) => {
     params.push(value);
