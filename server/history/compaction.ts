@@ -3,7 +3,8 @@ import { parseRoom } from '../../shared/rooms.ts';
 import type { Db, Sql } from '../store/db.ts';
 import { readLogRows, readSnapshot, writeSnapshot, type LogRow } from '../store/update-log.ts';
 import { boardTracker, contactsTracker, type ChangeTracker, type EntityChange } from './changes.ts';
-import { checkpointsToKeep, DAY, DEFAULT_RETENTION, HOUR, rawRowsPrunableThrough, type CheckpointRef, type RetentionPolicy } from './retention.ts';
+import { writeCheckpoint } from './checkpoints.ts';
+import { checkpointsToKeep, DAY, DEFAULT_RETENTION, HOUR, type RetentionPolicy } from './retention.ts';
 
 export interface CompactionOptions {
   now?: number;
@@ -56,14 +57,6 @@ async function hasCheckpoint(tx: Sql, room: string): Promise<boolean> {
   return (await tx.query('SELECT 1 FROM doc_checkpoints WHERE room = $1 LIMIT 1', [room])).length > 0;
 }
 
-/** A checkpoint: the room's state as of a log row. Retention later keeps the last one of each hour (or day). */
-async function writeCheckpoint(tx: Sql, room: string, checkpoint: CheckpointRef, state: Uint8Array): Promise<void> {
-  await tx.query(
-    'INSERT INTO doc_checkpoints (room, at, last_update_id, data) VALUES ($1, $2, $3, $4) ON CONFLICT (room, last_update_id) DO UPDATE SET at = EXCLUDED.at, data = EXCLUDED.data',
-    [room, checkpoint.at, checkpoint.lastUpdateId, state]
-  );
-}
-
 async function trackerFor(tx: Sql, room: string, doc: Y.Doc): Promise<ChangeTracker | null> {
   const kind = parseRoom(room)?.kind;
   if (!kind) return null;
@@ -109,13 +102,15 @@ async function applyRetention(tx: Sql, room: string, now: number, policy: Retent
     const chunk = dropped.slice(start, start + 500);
     await tx.query(`DELETE FROM doc_checkpoints WHERE room = $1 AND last_update_id IN (${chunk.map((_, i) => `$${i + 2}`).join(', ')})`, [room, ...chunk]);
   }
-  const prunable = rawRowsPrunableThrough(kept, now, policy);
-  if (prunable > 0) {
-    const snapshot = await tx.query<{ raw_pruned_through: number }>('SELECT raw_pruned_through FROM doc_snapshots WHERE room = $1', [room]);
-    if (snapshot[0] && Number(snapshot[0].raw_pruned_through) < prunable) {
-      await tx.query('DELETE FROM doc_updates WHERE room = $1 AND id <= $2', [room, prunable]);
-      await tx.query('UPDATE doc_snapshots SET raw_pruned_through = $2 WHERE room = $1', [room, prunable]);
-    }
+  // Raw rows older than the raw window go once folded: the newest checkpoint (at the snapshot) covers them.
+  const prunable = await tx.query<{ through: number | null }>(
+    'SELECT max(u.id) AS through FROM doc_updates u JOIN doc_snapshots s ON s.room = u.room WHERE u.room = $1 AND u.created_at < $2 AND u.id <= s.last_update_id',
+    [room, now - policy.rawDays * DAY]
+  );
+  const through = Number(prunable[0]?.through ?? 0);
+  if (through > 0) {
+    await tx.query('DELETE FROM doc_updates WHERE room = $1 AND id <= $2', [room, through]);
+    await tx.query('UPDATE doc_snapshots SET raw_pruned_through = greatest(raw_pruned_through, $2) WHERE room = $1', [room, through]);
   }
   await tx.query("DELETE FROM doc_changes WHERE room = $1 AND at < $2 AND kind <> 'removed'", [room, now - policy.dailyDays * DAY]);
 }

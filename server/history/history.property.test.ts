@@ -6,6 +6,7 @@ import { DEFAULT_STAGES } from '../../shared/sample-pipeline.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrations.ts';
 import { appendUpdates, writeSnapshot } from '../store/update-log.ts';
+import { checkpointState } from './checkpoints.ts';
 import { compactRoom } from './compaction.ts';
 import { readChanges } from './feed.ts';
 import { DAY, HOUR, type RetentionPolicy } from './retention.ts';
@@ -146,7 +147,7 @@ describe('history checkpoints and attribution (property)', () => {
         expect(checkpoints.length).toBeGreaterThan(0);
         for (const checkpoint of checkpoints) {
           const rebuilt = new Y.Doc();
-          Y.applyUpdate(rebuilt, new Uint8Array(checkpoint.data));
+          Y.applyUpdate(rebuilt, checkpointState(checkpoint.data));
           expect(picture(rebuilt)).toEqual(replay((_, index) => idOf(index) <= Number(checkpoint.last_update_id)));
           if (Number(checkpoint.last_update_id) > 0) expect(Number(checkpoint.at)).toBe(applied.find((_, index) => idOf(index) === Number(checkpoint.last_update_id))!.at);
         }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkpointsToKeep, DAY, HOUR, rawRowsPrunableThrough, retentionFromEnv, type CheckpointRef } from './retention.ts';
+import { checkpointsToKeep, DAY, HOUR, retentionFromEnv, type CheckpointRef } from './retention.ts';
 
 const policy = { rawDays: 7, hourlyDays: 30, dailyDays: 365 };
 const now = 1_000 * DAY;
@@ -30,16 +30,6 @@ describe('history retention', () => {
   it('keeps the newest checkpoint of a room idle for longer than the daily window, so its state can be rebuilt', () => {
     const old = { at: now - 500 * DAY, lastUpdateId: 9 };
     expect(checkpointsToKeep([old], now, policy)).toEqual([old]);
-  });
-
-  it('lets raw rows go only past the raw window and only as far as a kept checkpoint covers them', () => {
-    const kept = [
-      { at: now - 10 * DAY, lastUpdateId: 100 },
-      { at: now - 8 * DAY, lastUpdateId: 200 },
-      { at: now - 6 * DAY, lastUpdateId: 300 }
-    ];
-    expect(rawRowsPrunableThrough(kept, now, policy)).toBe(200);
-    expect(rawRowsPrunableThrough(kept.slice(2), now, policy)).toBe(0);
   });
 
   it('reads the windows from the environment and refuses nonsense', () => {

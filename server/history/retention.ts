@@ -47,15 +47,6 @@ export function checkpointsToKeep(checkpoints: readonly CheckpointRef[], now: nu
 
 const isLater = (a: CheckpointRef, b: CheckpointRef) => a.lastUpdateId > b.lastUpdateId || (a.lastUpdateId === b.lastUpdateId && a.at > b.at);
 
-/**
- * Raw rows may go once they are older than the raw window and a kept checkpoint covers them: everything up to the
- * newest kept checkpoint taken before the window began (0: nothing may go).
- */
-export function rawRowsPrunableThrough(kept: readonly CheckpointRef[], now: number, policy: RetentionPolicy): number {
-  const rawFrom = now - policy.rawDays * DAY;
-  return kept.filter((checkpoint) => checkpoint.at < rawFrom).reduce((through, checkpoint) => Math.max(through, checkpoint.lastUpdateId), 0);
-}
-
 /** A retention window from the environment: whole days, at least 1. */
 export function retentionFromEnv(env: Record<string, string | undefined>, fail: (message: string) => never): RetentionPolicy {
   const days = (name: string, fallback: number) => {

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import type { Sql } from '../store/db.ts';
 import { readLogRows, readSnapshot } from '../store/update-log.ts';
+import { checkpointAtOrBefore } from './checkpoints.ts';
 
 /** The moments of a room one can view: its checkpoints, and from when on every moment is exact (raw rows kept). */
 export async function historyMoments(db: Sql, room: string): Promise<{ checkpoints: number[]; exactFrom: number | null }> {
@@ -16,19 +17,15 @@ export async function historyMoments(db: Sql, room: string): Promise<{ checkpoin
  * otherwise the checkpoint alone (`shownAt` is its moment). Null when history holds nothing that old.
  */
 export async function stateAt(db: Sql, room: string, at: number): Promise<{ state: Uint8Array; shownAt: number } | null> {
-  const checkpoints = await db.query<{ at: number; last_update_id: number; data: Uint8Array }>(
-    'SELECT at, last_update_id, data FROM doc_checkpoints WHERE room = $1 AND at <= $2 ORDER BY at DESC, last_update_id DESC LIMIT 1',
-    [room, at]
-  );
-  const checkpoint = checkpoints[0];
+  const checkpoint = await checkpointAtOrBefore(db, room, at);
   if (!checkpoint) return null;
+  const prunedThrough = (await readSnapshot(db, room))?.rawPrunedThrough ?? 0;
+  if (checkpoint.lastUpdateId < prunedThrough) return { state: checkpoint.state, shownAt: checkpoint.at };
   const doc = new Y.Doc();
   try {
-    Y.applyUpdate(doc, new Uint8Array(checkpoint.data));
-    const prunedThrough = (await readSnapshot(db, room))?.rawPrunedThrough ?? 0;
-    if (Number(checkpoint.last_update_id) < prunedThrough) return { state: Y.encodeStateAsUpdate(doc), shownAt: Number(checkpoint.at) };
+    Y.applyUpdate(doc, checkpoint.state);
     // One transaction per row, as the room took them in, so the replay equals what the room held at `at`.
-    for (const row of await readLogRows(db, room, Number(checkpoint.last_update_id), at)) Y.applyUpdate(doc, new Uint8Array(row.data));
+    for (const row of await readLogRows(db, room, checkpoint.lastUpdateId, at)) Y.applyUpdate(doc, new Uint8Array(row.data));
     return { state: Y.encodeStateAsUpdate(doc), shownAt: at };
   } finally {
     doc.destroy();
