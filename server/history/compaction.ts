@@ -25,13 +25,13 @@ export async function compactRoom(db: Db, room: string, options: CompactionOptio
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [room]);
     const snapshot = await readSnapshot(tx, room);
     const rows = await readLogRows(tx, room, snapshot?.lastUpdateId ?? 0);
+    if (snapshot && !(await hasCheckpoint(tx, room))) {
+      // History starts with the state the room was created with.
+      await writeCheckpoint(tx, room, { at: snapshot.updatedAt, lastUpdateId: snapshot.lastUpdateId }, new Uint8Array(snapshot.data));
+    }
     if (!rows.length) return { folded: 0 };
     const doc = new Y.Doc();
     if (snapshot) Y.applyUpdate(doc, new Uint8Array(snapshot.data));
-    if (snapshot && !(await hasCheckpoint(tx, room))) {
-      // History starts with the state the room was created with.
-      await writeCheckpoint(tx, room, { at: snapshot.updatedAt, lastUpdateId: snapshot.lastUpdateId }, snapshot.data);
-    }
     const tracker = await trackerFor(tx, room, doc);
     const changes: Array<EntityChange & { row: LogRow }> = [];
     for (const [index, row] of rows.entries()) {

@@ -7,7 +7,7 @@ import { serverWrite, type Room } from '../sync/room.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import { changeEntry, deletedContactView, deletedDealView, lastRemoval, readChanges, removedEntities, stageDeltas } from './feed.ts';
 import { restoreBoardTo, restoreRemovedDeal, revertChanges } from './restore.ts';
-import { docAt, historyMoments, stateAt } from './timeline.ts';
+import { docAt, historyMoments, oldestDoc, stateAt } from './timeline.ts';
 
 const WEEK = 7 * 86_400_000;
 /** The feed lists at most this many changes (the newest); `truncated` says when there were more. */
@@ -67,18 +67,19 @@ export class History {
     const lastReviewAt = await this.lastReviewAt(pipelineId);
     const from = since ?? lastReviewAt ?? until - WEEK;
     const rows = await readChanges(this.db, room, 'AND c.at > $2', [from], FEED_LIMIT + 1);
-    const before = await docAt(this.db, room, from);
+    // Before the board's history begins (say, a board made yesterday and a week asked for), compare with its start.
+    const before = (await docAt(this.db, room, from))?.doc ?? (await oldestDoc(this.db, room));
     return this.withRoom(room, (live) => {
-      const stages = new Map([...(before ? readStages(before.doc) : []), ...readStages(live.doc)].map((stage) => [stage.id, stage]));
+      const stages = new Map([...(before ? readStages(before) : []), ...readStages(live.doc)].map((stage) => [stage.id, stage]));
       const response: ChangesResponse = {
         since: from,
         until,
         lastReviewAt,
         changes: rows.slice(0, FEED_LIMIT).map((row) => changeEntry(row, stages)),
-        stages: stageDeltas(before?.doc ?? null, live.doc),
+        stages: stageDeltas(before, live.doc),
         truncated: rows.length > FEED_LIMIT
       };
-      before?.doc.destroy();
+      before?.destroy();
       return response;
     });
   }

@@ -32,6 +32,13 @@ export async function stateAt(db: Sql, room: string, at: number): Promise<{ stat
   }
 }
 
+/** The oldest state history holds (for a board: as it was created), as a doc. */
+export async function oldestDoc(db: Sql, room: string): Promise<Y.Doc | null> {
+  const oldest = await db.query<{ at: number }>('SELECT min(at) AS at FROM doc_checkpoints WHERE room = $1', [room]);
+  if (oldest[0]?.at === null || oldest[0]?.at === undefined) return null;
+  return (await docAt(db, room, Number(oldest[0].at)))?.doc ?? null;
+}
+
 /** `stateAt` as a doc to read with the shared accessors. */
 export async function docAt(db: Sql, room: string, at: number): Promise<{ doc: Y.Doc; shownAt: number } | null> {
   const found = await stateAt(db, room, at);

@@ -4,7 +4,7 @@ import { addDeal, dealNotes, deleteDeal, moveDeal, readDeal, readDeals, readStag
 import { deleteContact, readContact, readContacts } from '../../shared/contacts-doc.ts';
 import type { ChangeEntry, ChangesResponse } from '../../shared/history.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
-import { api, connectClient, eventually, signUpColleague, type Account } from '../support/clients.ts';
+import { api, connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
 import { storageKinds } from '../support/server-process.ts';
 import { teamSuite } from '../support/team-suite.ts';
 
@@ -175,6 +175,27 @@ describe.each(storageKinds)('history and restore on $label', ({ create }) => {
     expect(wonStage).toMatchObject({ countBefore: before.length, countNow: before.length + 1 });
     expect(wonStage.totalNow - wonStage.totalBefore).toBe(deal.value + 1000);
     expect(wonStage.weightedNow - wonStage.weightedBefore).toBe(deal.value + 1000);
+  });
+
+  it('a board nobody has edited yet has its history from creation, and the feed defaults to the last week', async () => {
+    const created = await call(team.ann, `/api/workspaces/${team.ann.workspaceId}/pipelines`, { method: 'POST', body: { name: 'Untouched' } });
+    const before = Date.now();
+    const moments = await call(team.ann, `/api/pipelines/${created.json.id}/history`);
+    expect(moments.json.checkpoints).toHaveLength(1);
+    expect(moments.json.oldest).toBe(moments.json.checkpoints[0].at);
+    const feed = (await call(team.bob, `/api/pipelines/${created.json.id}/changes`)).json as ChangesResponse;
+    expect(feed.lastReviewAt).toBeNull();
+    expect(feed.since).toBeGreaterThanOrEqual(before - 7 * 86_400_000 - 1_000);
+    expect(feed.since).toBeLessThanOrEqual(Date.now() - 7 * 86_400_000);
+    expect(feed.changes).toEqual([]);
+    expect(feed.stages.map((stage) => stage.name)).toEqual(['Lead in', 'Qualified', 'Demo', 'Proposal', 'Negotiation', 'Won', 'Lost']);
+    // A pipeline limited to other roles answers 403, one of another workspace 404.
+    await call(team.ann, `/api/workspaces/${team.ann.workspaceId}/pipelines/${created.json.id}`, { method: 'PATCH', body: { allowedRoles: ['support'] } });
+    expect((await call(team.bob, `/api/pipelines/${created.json.id}/changes`)).status).toBe(403);
+    expect((await call(team.bob, `/api/pipelines/${created.json.id}/history`)).status).toBe(403);
+    const stranger = await signUp(team.server.url, 'Stranger');
+    expect((await call(team.ann, `/api/pipelines/${stranger.pipelineId}/history`)).status).toBe(404);
+    expect((await call(team.ann, `/api/pipelines/${stranger.pipelineId}/deleted-deals`)).status).toBe(404);
   });
 
   it('a deleted contact comes back for a fresh client', async () => {
