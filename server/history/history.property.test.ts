@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as Y from 'yjs';
-import { addDeal, dealNotes, deleteDeal, initBoard, moveDeal, readDeals, readStages, updateDeal } from '../../shared/board-doc.ts';
+import { addDeal, dealNotes, deleteDeal, initBoard, moveDeal, readDeal, readDeals, readStages, updateDeal, type Deal } from '../../shared/board-doc.ts';
 import { DEFAULT_STAGES } from '../../shared/sample-pipeline.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrations.ts';
@@ -14,7 +14,7 @@ import { stateAt } from './timeline.ts';
 
 const USERS = ['ann', 'bob', 'cleo'];
 
-type OpKind = 'add' | 'move' | 'value' | 'title' | 'delete' | 'notes';
+type OpKind = 'add' | 'move' | 'value' | 'title' | 'delete' | 'notes' | 'sync';
 interface Op {
   user: number;
   kind: OpKind;
@@ -24,22 +24,22 @@ interface Op {
   gapMs: number;
 }
 
-/** What one op did: its update, who and when, and which deal it was about. */
+/** What one op did: its update, who and when, which deal it was about, and that deal on the server before and after. */
 interface Applied {
   op: Op;
   data: Uint8Array;
   userId: string;
   at: number;
   dealId: string;
-  /** For a deletion: the notes the deal had, which restoring needs. */
-  notesBefore?: string;
-  stageChanged?: boolean;
-  valueBefore?: number;
+  /** The deal (with its notes) in the server's doc just before and just after this update: what history must see. */
+  before: (Deal & { notes: string }) | undefined;
+  after: (Deal & { notes: string }) | undefined;
 }
 
 const opArbitrary: fc.Arbitrary<Op> = fc.record({
   user: fc.integer({ min: 0, max: USERS.length - 1 }),
-  kind: fc.constantFrom<OpKind>('add', 'add', 'move', 'value', 'title', 'delete', 'notes'),
+  // 'sync': that user's replica catches up with the server; until then their edits are concurrent with others'.
+  kind: fc.constantFrom<OpKind>('add', 'add', 'move', 'value', 'title', 'delete', 'notes', 'sync', 'sync'),
   pick: fc.nat(),
   stage: fc.nat({ max: DEFAULT_STAGES.length - 1 }),
   amount: fc.integer({ min: 0, max: 100_000 }),
@@ -47,34 +47,37 @@ const opArbitrary: fc.Arbitrary<Op> = fc.record({
   gapMs: fc.oneof(fc.integer({ min: 1, max: 60_000 }), fc.integer({ min: HOUR, max: 30 * HOUR }))
 });
 
-/** Apply one op as its user; null when it cannot apply (no deal to act on). */
-function applyOp(doc: Y.Doc, op: Op, at: number): Omit<Applied, 'data' | 'userId' | 'at'> | null {
+/** Apply one op to its user's replica; the deal it is about, or null when it cannot apply (no deal to act on). */
+function applyOp(doc: Y.Doc, op: Op, at: number): string | null {
   const deals = readDeals(doc).sort((a, b) => a.id.localeCompare(b.id));
   const stages = readStages(doc);
-  if (op.kind === 'add') return { op, dealId: addDeal(doc, stages[op.stage].id, { title: `Deal ${op.amount}`, value: op.amount }, { now: at }) };
+  if (op.kind === 'add') return addDeal(doc, stages[op.stage].id, { title: `Deal ${op.amount}`, value: op.amount }, { now: at });
   const deal = deals[op.pick % Math.max(1, deals.length)];
   if (!deal) return null;
   switch (op.kind) {
     case 'move':
       moveDeal(doc, deal.id, stages[op.stage].id, op.pick % 3, { now: at });
-      return { op, dealId: deal.id, stageChanged: deal.stageId !== stages[op.stage].id };
+      break;
     case 'value':
       updateDeal(doc, deal.id, { value: op.amount }, { now: at });
-      return { op, dealId: deal.id, valueBefore: deal.value };
+      break;
     case 'title':
       updateDeal(doc, deal.id, { title: `Renamed ${op.amount}` }, { now: at });
-      return { op, dealId: deal.id };
+      break;
     case 'notes':
       dealNotes(doc, deal.id)!.insert(0, `${USERS[op.user]} ${op.amount}. `);
-      return { op, dealId: deal.id };
-    case 'delete': {
-      const notesBefore = dealNotes(doc, deal.id)!.toString();
+      break;
+    case 'delete':
       deleteDeal(doc, deal.id);
-      return { op, dealId: deal.id, notesBefore };
-    }
+      break;
   }
-  return null;
+  return deal.id;
 }
+
+const dealWithNotes = (doc: Y.Doc, id: string) => {
+  const deal = readDeal(doc, id);
+  return deal ? { ...deal, notes: dealNotes(doc, id)?.toString() ?? '' } : undefined;
+};
 
 /** A board as a comparable value: every deal with its fields and notes, and the stages. */
 function picture(doc: Y.Doc) {
@@ -95,26 +98,40 @@ describe('history checkpoints and attribution (property)', () => {
   }, 120_000);
   afterAll(async () => db.close());
 
-  it('the board rebuilt at each checkpoint (and at any moment) equals the log replayed up to it, and every change names the user who made it', async () => {
+  it('with three users editing their own replicas concurrently, the board rebuilt at each checkpoint (and at any moment) equals the log replayed up to it, and every change names the user who made it', async () => {
     const policy: RetentionPolicy = { rawDays: 1, hourlyDays: 2, dailyDays: 4 };
     await fc.assert(
       fc.asyncProperty(fc.array(opArbitrary, { minLength: 1, maxLength: 40 }), fc.array(fc.nat({ max: 8 }), { minLength: 1, maxLength: 6 }), async (ops, batchSizes) => {
         const room = `board:prop${roomCounter++}`;
         const start = 1_700_000_000_000;
-        const doc = new Y.Doc();
-        initBoard(doc, { pipelineId: 'p', workspaceId: 'w', name: 'Property', stages: DEFAULT_STAGES });
-        const initial = Y.encodeStateAsUpdate(doc);
+        // The server's doc takes every update in the order it arrives; each user edits their own replica.
+        const server = new Y.Doc();
+        initBoard(server, { pipelineId: 'p', workspaceId: 'w', name: 'Property', stages: DEFAULT_STAGES });
+        const initial = Y.encodeStateAsUpdate(server);
         await writeSnapshot(db, room, initial, start);
+        const replicas = USERS.map(() => {
+          const replica = new Y.Doc();
+          Y.applyUpdate(replica, initial, 'server');
+          return replica;
+        });
 
         let at = start;
         const applied: Applied[] = [];
         let pending: Uint8Array | null = null;
-        doc.on('update', (update: Uint8Array) => (pending = update));
+        replicas.forEach((replica) => replica.on('update', (update: Uint8Array, origin: unknown) => origin !== 'server' && (pending = update)));
         for (const op of ops) {
           at += op.gapMs;
+          const replica = replicas[op.user];
+          if (op.kind === 'sync') {
+            Y.applyUpdate(replica, Y.encodeStateAsUpdate(server, Y.encodeStateVector(replica)), 'server');
+            continue;
+          }
           pending = null;
-          const result = applyOp(doc, op, at);
-          if (result && pending) applied.push({ ...result, data: pending, userId: USERS[op.user], at });
+          const dealId = applyOp(replica, op, at);
+          if (!dealId || !pending) continue;
+          const before = dealWithNotes(server, dealId);
+          Y.applyUpdate(server, pending);
+          applied.push({ op, data: pending, userId: USERS[op.user], at, dealId, before, after: dealWithNotes(server, dealId) });
         }
 
         if (!applied.length) return;
@@ -175,15 +192,22 @@ describe('history checkpoints and attribution (property)', () => {
         applied.forEach((entry, index) => {
           if (entry.at < feedFrom && entry.op.kind !== 'delete') return;
           const mine = changes.filter((change) => change.updateId === idOf(index));
-          if (entry.op.kind === 'add') expect(mine.map((change) => change.kind)).toEqual(['added']);
-          if (entry.op.kind === 'delete') {
+          const { before, after } = entry;
+          // What the server's doc saw this update do, whatever the sender's replica believed.
+          if (!before && after) expect(mine.map((change) => change.kind)).toEqual([entry.op.kind === 'add' ? 'added' : 'restored']);
+          if (before && !after) {
             expect(mine.map((change) => change.kind)).toEqual(['removed']);
-            expect((mine[0].before as { notes: string }).notes).toBe(entry.notesBefore);
+            expect(mine[0].before).toMatchObject({ id: before.id, title: before.title, value: before.value, notes: before.notes, stageId: before.stageId });
           }
-          if (entry.op.kind === 'notes') expect(mine).toEqual([]);
-          if (entry.op.kind === 'move') expect(mine.some((change) => ['moved', 'won', 'lost'].includes(change.kind))).toBe(Boolean(entry.stageChanged));
-          if (entry.op.kind === 'value' && entry.valueBefore !== entry.op.amount) {
-            expect(mine.find((change) => change.field === 'value')).toMatchObject({ kind: 'edited', before: entry.valueBefore, after: entry.op.amount });
+          if (!before && !after) expect(mine).toEqual([]);
+          if (before && after) {
+            expect(mine.some((change) => ['moved', 'won', 'lost'].includes(change.kind))).toBe(before.stageId !== after.stageId);
+            for (const field of ['title', 'value'] as const) {
+              const edit = mine.find((change) => change.field === field);
+              if (before[field] === after[field]) expect(edit).toBeUndefined();
+              else expect(edit).toMatchObject({ kind: 'edited', before: before[field], after: after[field] });
+            }
+            if (entry.op.kind === 'notes') expect(mine).toEqual([]);
           }
         });
       }),
