@@ -51,6 +51,7 @@ const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
   log.info('Lanes is running', { url: `http://localhost:${info.port}` });
 });
 injectWebSocket(server);
+rooms.startRetentionSweep();
 
 let stopping = false;
 

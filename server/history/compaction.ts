@@ -29,7 +29,11 @@ export async function compactRoom(db: Db, room: string, options: CompactionOptio
       // History starts with the state the room was created with.
       await writeCheckpoint(tx, room, { at: snapshot.updatedAt, lastUpdateId: snapshot.lastUpdateId }, new Uint8Array(snapshot.data));
     }
-    if (!rows.length) return { folded: 0 };
+    if (!rows.length) {
+      // Nothing new, but time has passed: a room nobody edits any more is thinned too.
+      await applyRetention(tx, room, now, policy);
+      return { folded: 0 };
+    }
     const doc = new Y.Doc();
     if (snapshot) Y.applyUpdate(doc, new Uint8Array(snapshot.data));
     const tracker = await trackerFor(tx, room, doc);

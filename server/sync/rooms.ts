@@ -48,6 +48,7 @@ export class Rooms {
   private readonly metrics: Metrics | undefined;
   private readonly retention: RetentionPolicy;
   private readonly clock: () => number;
+  private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Db,
@@ -116,10 +117,37 @@ export class Rooms {
   }
 
   /**
+   * Every `everyMs` (default hourly), fold and apply retention to every stored room, one at a time, so history of a
+   * room nobody opens any more is thinned too. Off the update path; cleared by closeAll.
+   */
+  startRetentionSweep(everyMs = 3_600_000): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => void this.sweep(), everyMs);
+    this.sweepTimer.unref();
+  }
+
+  async sweep(): Promise<number> {
+    let swept = 0;
+    try {
+      const stored = await this.db.query<{ room: string }>('SELECT room FROM doc_snapshots ORDER BY room');
+      for (const { room } of stored) {
+        if (this.entries.has(room)) continue; // a loaded room compacts by itself
+        await compactRoom(this.db, room, { now: this.clock(), policy: this.retention });
+        swept++;
+      }
+    } catch (error) {
+      this.log.error('history retention sweep failed; it runs again later', { error: (error as Error).message });
+    }
+    return swept;
+  }
+
+  /**
    * Close every connection, then store what is pending for every room, retrying failed writes for up to
    * `timeoutMs` (shutdown). Resolves with how many accepted updates could not be stored.
    */
   async closeAll(code: number, reason: string, timeoutMs = 30_000): Promise<number> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
     for (const entry of this.entries.values()) {
       if (entry.unloadTimer) clearTimeout(entry.unloadTimer);
       entry.room.closeAll(code, reason);
