@@ -63,14 +63,24 @@ export async function readLogRows(db: Sql, room: string, afterId: number, until 
   return rows.map((row) => ({ id: Number(row.id), data: row.data, userId: row.user_id, at: Number(row.created_at) }));
 }
 
-/** Everything stored for a room: its snapshot, then the log rows written after it, in order. */
+/**
+ * Everything stored for a room: its snapshot, then the log rows written after it, in order. One statement, so a
+ * compaction committing meanwhile (which moves the snapshot and may prune rows it covers) is seen whole or not at all.
+ */
 export async function loadRoomUpdates(db: Sql, room: string): Promise<{ updates: Uint8Array[]; logRows: number; lastId: number }> {
-  const snapshot = await readSnapshot(db, room);
-  const log = await readLogRows(db, room, snapshot?.lastUpdateId ?? 0);
+  const rows = await db.query<{ part: number; data: Uint8Array; id: number }>(
+    `SELECT 0 AS part, data, last_update_id AS id FROM doc_snapshots WHERE room = $1
+     UNION ALL
+     SELECT 1 AS part, data, id FROM doc_updates
+     WHERE room = $1 AND id > coalesce((SELECT last_update_id FROM doc_snapshots WHERE room = $1), 0)
+     ORDER BY part, id`,
+    [room]
+  );
+  const log = rows.filter((row) => Number(row.part) === 1);
   return {
-    updates: [...(snapshot ? [snapshot.data] : []), ...log.map((row) => row.data)],
+    updates: rows.map((row) => row.data),
     logRows: log.length,
-    lastId: log.at(-1)?.id ?? snapshot?.lastUpdateId ?? 0
+    lastId: Number(rows.at(-1)?.id ?? 0)
   };
 }
 
