@@ -10,14 +10,35 @@ import { Rooms } from '../sync/rooms.ts';
 import { compactRoom } from './compaction.ts';
 import { DAY, HOUR } from './retention.ts';
 import { stateAt } from './timeline.ts';
+import { postgresStorage } from '../../tests/support/server-process.ts';
 
-describe('compaction keeps history, retention bounds it', () => {
+/** PGlite always; also the Postgres at DATABASE_URL (a throwaway database) when it is set. */
+const backends = [
+  { label: 'PGlite', open: async () => ({ db: await openDb({ dataDir: 'memory://' }), dispose: async () => {} }) },
+  ...(process.env.DATABASE_URL
+    ? [
+        {
+          label: 'Postgres',
+          open: async () => {
+            const storage = await postgresStorage(process.env.DATABASE_URL!);
+            return { db: await openDb({ databaseUrl: storage.env.DATABASE_URL, dataDir: '' }), dispose: () => storage.dispose() };
+          }
+        }
+      ]
+    : [])
+];
+
+describe.each(backends)('compaction keeps history, retention bounds it, on $label', ({ open }) => {
   let db: Db;
+  let dispose: () => Promise<void>;
   beforeAll(async () => {
-    db = await openDb({ dataDir: 'memory://' });
+    ({ db, dispose } = await open());
     await migrate(db);
   }, 120_000);
-  afterAll(async () => db.close());
+  afterAll(async () => {
+    await db.close();
+    await dispose();
+  });
 
   const count = async (table: string, room: string, where = '') =>
     Number((await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE room = $1 ${where}`, [room]))[0].n);
