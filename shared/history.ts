@@ -66,6 +66,8 @@ export interface DeletedDeal {
 export interface DeletedContact {
   contactId: string;
   name: string;
+  /** The same as `name`, so a list can show deleted deals and contacts alike. */
+  title: string;
   deletedAt: number;
   deletedBy: PersonRef | null;
 }

@@ -109,7 +109,13 @@ export async function removedEntities(db: Sql, room: string, presentNow: (id: st
 }
 
 export const deletedDealView = (row: ChangeRow): DeletedDeal => ({ dealId: row.entityId, title: row.title, deletedAt: row.at, deletedBy: row.user });
-export const deletedContactView = (row: ChangeRow): DeletedContact => ({ contactId: row.entityId, name: row.title, deletedAt: row.at, deletedBy: row.user });
+export const deletedContactView = (row: ChangeRow): DeletedContact => ({
+  contactId: row.entityId,
+  name: row.title,
+  title: row.title,
+  deletedAt: row.at,
+  deletedBy: row.user
+});
 
 /** The newest removal of an entity: what restoring it brings back. */
 export async function lastRemoval(db: Sql, room: string, entityId: string): Promise<ChangeRow | null> {
