@@ -141,7 +141,7 @@ async function storageLatency(storage: Storage) {
   record('accepted → in update log', storage.label, samples, 'p95 < 50 ms');
 
   const update = Y.encodeStateAsUpdate(doc);
-  const batch = Array.from({ length: 2000 }, () => ({ room: 'board:throughput', data: update.slice(0, 64) }));
+  const batch = Array.from({ length: 2000 }, () => ({ room: 'board:throughput', data: update.slice(0, 64), userId: 'bench-user', at: Date.now() }));
   let t = performance.now();
   await appendUpdates(db, batch);
   const batched = 2000 / ((performance.now() - t) / 1000);

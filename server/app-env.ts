@@ -22,6 +22,8 @@ export type AppEnv = {
     readOnly: boolean;
     /** Set with readOnly: the caller's role in the room's workspace. */
     role: Role;
+    /** The caller's address as the sign-in throttle sees it (TRUST_PROXY honoured), for the audit log. */
+    clientAddress: string | null;
   };
 };
 
@@ -32,7 +34,7 @@ export interface LiveAccess {
   /** Close the sockets of a signed-out session, or of every session of a user. */
   signOut(which: { userId: string; sessionId?: string }): number;
   /** Write a new pipeline name into its board doc (loading the room if nobody has it open), stored and broadcast. */
-  renameBoard(room: string, name: string): Promise<void>;
+  renameBoard(room: string, name: string, userId?: string): Promise<void>;
 }
 
 /** Abuse limits shared by the route groups (SIGNUP_RATE_LIMIT, CREATE_RATE_LIMIT, RATE_LIMIT_WINDOW_S). */

@@ -1,15 +1,19 @@
 import { Hono, type Context, type Next } from 'hono';
 import { createNodeWebSocket } from '@hono/node-ws';
 import type { AppDeps, AppEnv, LiveAccess, RequestLimits } from './app-env.ts';
+import { rememberClientAddress } from './api/audit.ts';
 import { authRoutes } from './api/auth-routes.ts';
+import { historyRoutes } from './api/history-routes.ts';
 import { workspaceRoutes } from './api/workspace-routes.ts';
 import { authenticate, sameOriginForBrowsers } from './auth/middleware.ts';
 import { metricsAccess } from './auth/metrics-access.ts';
 import { RateLimit } from './auth/rate-limit.ts';
 import { healthRoutes } from './health.ts';
+import { History } from './history/history.ts';
 import { Metrics } from './metrics.ts';
 import { Rooms, type RoomsOptions } from './sync/rooms.ts';
 import { renameBoard } from '../shared/board-doc.ts';
+import { serverWrite } from './sync/room.ts';
 import { socketRoute, type SocketLimits } from './sync/socket-route.ts';
 import { securityHeaders } from './security-headers.ts';
 import { staticUi } from './static-ui.ts';
@@ -51,7 +55,8 @@ export function createApp(options: AppOptions) {
     signups: new RateLimit(deps.clock, { limit: rateLimits.signupsPerWindow, windowMs: rateLimits.windowMs }),
     creations: new RateLimit(deps.clock, { limit: rateLimits.createsPerWindow, windowMs: rateLimits.windowMs })
   };
-  const rooms = new Rooms(deps.db, deps.log, { ...options.rooms, metrics });
+  const rooms = new Rooms(deps.db, deps.log, { clock: deps.clock, ...options.rooms, metrics });
+  const history = new History(deps.db, rooms, deps.clock);
   metrics.watch(rooms);
   const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
   const socket = socketRoute(deps, rooms, upgradeWebSocket, options.sockets, metrics);
@@ -62,10 +67,10 @@ export function createApp(options: AppOptions) {
     recheck: ({ userId, room }) =>
       socket.recheck((target, connection) => (!userId || connection.userId === userId) && (!room || target.name === room)),
     signOut: (which) => socket.signOut(which),
-    renameBoard: async (roomName, pipelineName) => {
+    renameBoard: async (roomName, pipelineName, userId) => {
       const room = await rooms.acquire(roomName);
       try {
-        renameBoard(room.doc, pipelineName);
+        renameBoard(room.doc, pipelineName, { origin: serverWrite(userId ?? null) });
       } finally {
         rooms.release(room);
       }
@@ -85,10 +90,11 @@ export function createApp(options: AppOptions) {
     return c.body(body, 200, { 'content-type': contentType });
   });
   app.use('/ws/*', async (c, next) => (accepting ? next() : c.json({ error: 'unavailable', reason: 'server is shutting down; reconnect shortly' }, 503)));
-  app.use('/api/*', refuseNulInPath, authenticate(deps), sameOriginForBrowsers);
+  app.use('/api/*', refuseNulInPath, authenticate(deps), sameOriginForBrowsers, rememberClientAddress(options.trustProxy ?? false));
   app.use('/ws/*', authenticate(deps), sameOriginForBrowsers);
   app.route('/api', authRoutes(deps, live, limits));
   app.route('/api', workspaceRoutes(deps, live, limits));
+  app.route('/api', historyRoutes(deps, history));
   app.all('/api/*', (c) => c.json({ error: 'not_found', reason: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.get('/ws/:room', socket.authorize, socket.upgrade);
   if (options.uiDir) app.route('/', staticUi(options.uiDir));
@@ -102,5 +108,5 @@ export function createApp(options: AppOptions) {
   const stopAccepting = () => {
     accepting = false;
   };
-  return { app, rooms, metrics, injectWebSocket, wss, live, stopAccepting };
+  return { app, rooms, history, metrics, injectWebSocket, wss, live, stopAccepting };
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp, DEFAULT_RATE_LIMITS } from './app.ts';
+import { retentionFromEnv } from './history/retention.ts';
 import { consoleLog } from './log.ts';
 import { openDb } from './store/db.ts';
 import { migrate } from './store/migrations.ts';
@@ -26,6 +27,10 @@ function envInt(name: string, fallback: number): number {
 }
 
 const shutdownTimeoutMs = envInt('SHUTDOWN_TIMEOUT_MS', 30_000);
+const retention = retentionFromEnv(process.env, (message) => {
+  log.error(message);
+  process.exit(2);
+});
 
 const db = await openDb({ databaseUrl: process.env.DATABASE_URL, dataDir });
 const applied = await migrate(db);
@@ -37,7 +42,7 @@ const { app, rooms, injectWebSocket, wss, stopAccepting } = createApp({
   log,
   clock: Date.now,
   uiDir,
-  rooms: { unloadAfterMs: envInt('ROOM_UNLOAD_MS', 5_000), maxDocBytes: envInt('MAX_DOC_BYTES', 50 * 1024 * 1024) },
+  rooms: { unloadAfterMs: envInt('ROOM_UNLOAD_MS', 5_000), maxDocBytes: envInt('MAX_DOC_BYTES', 50 * 1024 * 1024), retention },
   sockets: { maxMessageBytes: envInt('MAX_MESSAGE_BYTES', 1024 * 1024), maxSendBufferBytes: envInt('MAX_SEND_BUFFER_BYTES', 8 * 1024 * 1024) },
   readyMaxPending: envInt('READY_MAX_PENDING', 10_000),
   trustProxy: ['1', 'true', 'yes'].includes((process.env.TRUST_PROXY ?? '').toLowerCase()),
@@ -52,6 +57,7 @@ const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
   log.info('Lanes is running', { url: `http://localhost:${info.port}` });
 });
 injectWebSocket(server);
+rooms.startRetentionSweep();
 
 let stopping = false;
 

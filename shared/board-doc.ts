@@ -372,6 +372,37 @@ export function deleteDeal(doc: Y.Doc, dealId: string, context: WriteContext = {
 }
 
 /**
+ * The record moved to a place that exists now: a deal whose stage is gone goes to the end of the first stage (a
+ * restore from history must not fail because an admin changed the stages since).
+ */
+export function withExistingStage(doc: Y.Doc, record: DealRecord): DealRecord {
+  const stages = readStages(doc);
+  if (!stages.length) throw new BoardError('the board has no stages');
+  if (record.rank && stages.some((stage) => stage.id === record.stageId)) return record;
+  const stageId = stages[0].id;
+  return { ...record, stageId, rank: rankAtEnd(readColumn(doc, stageId)), createdAt: record.createdAt || Date.now() };
+}
+
+/**
+ * Make a deal's notes read `text`, rewriting only the part that differs (common start and end stay), so a
+ * colleague typing elsewhere in the notes at the same time keeps their text.
+ */
+export function setDealNotesText(doc: Y.Doc, dealId: string, text: string, context: WriteContext = {}): void {
+  const notes = dealNotes(doc, dealId);
+  if (!notes) throw new BoardError(`deal ${dealId} has no notes`);
+  const current = notes.toString();
+  if (current === text) return;
+  let start = 0;
+  while (start < current.length && start < text.length && current[start] === text[start]) start++;
+  let end = 0;
+  while (end < current.length - start && end < text.length - start && current[current.length - 1 - end] === text[text.length - 1 - end]) end++;
+  doc.transact(() => {
+    notes.delete(start, current.length - start - end);
+    notes.insert(start, text.slice(start, text.length - end));
+  }, context.origin);
+}
+
+/**
  * Call `listener` after every change to the board's read model (local or remote); returns the unsubscribe function.
  * Typing in notes is not such a change: the notes editor follows its Y.Text itself.
  */

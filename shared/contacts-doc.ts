@@ -80,6 +80,22 @@ export function updateContact(doc: Y.Doc, contactId: string, patch: ContactPatch
   }, context.origin);
 }
 
+export function deleteContact(doc: Y.Doc, contactId: string, context: WriteContext = {}): void {
+  if (!contactsMap(doc).has(contactId)) throw new Error(`no contact ${contactId}`);
+  doc.transact(() => contactsMap(doc).delete(contactId), context.origin);
+}
+
+/** Bring back a deleted contact under its own id, as history kept it: a new change, never a rewrite of history. */
+export function restoreContact(doc: Y.Doc, contact: Contact, context: WriteContext = {}): void {
+  if (contactsMap(doc).has(contact.id)) throw new Error(`contact ${contact.id} exists`);
+  const fields = parseOrThrow(contactFieldsSchema, { name: contact.name, email: contact.email, company: contact.company, phone: contact.phone });
+  const now = context.now ?? Date.now();
+  doc.transact(() => {
+    const map = new Y.Map<unknown>(Object.entries({ id: contact.id, ...fields, createdAt: contact.createdAt || now, updatedAt: now }));
+    contactsMap(doc).set(contact.id, map);
+  }, context.origin);
+}
+
 export function observeContacts(doc: Y.Doc, listener: () => void): () => void {
   const handler = () => listener();
   contactsMap(doc).observeDeep(handler);

@@ -15,6 +15,7 @@ import { hashToken } from '../auth/tokens.ts';
 import { findUserByEmail, insertUser, normalizeEmail } from '../store/accounts.ts';
 import { findInvite, inviteProblem, markInviteAccepted } from '../store/invites.ts';
 import { addMember, createWorkspaceWithSample, workspacesOf } from '../store/workspaces.ts';
+import { auditTrail } from './audit.ts';
 import { tooMany } from './too-many.ts';
 import { readBody } from './validate.ts';
 
@@ -22,6 +23,7 @@ import { readBody } from './validate.ts';
 export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimits) {
   const { db, clock } = deps;
   const routes = new Hono<AppEnv>();
+  const audit = auditTrail(deps);
   // Guessing one account's password from one address is slowed after 5 misses; the account from anywhere after
   // 20 (so a burst from one place does not lock its owner out elsewhere); one address trying many accounts after 20.
   const accountFromAddressThrottle = new Throttle(clock, { freeAttempts: 5 });
@@ -66,6 +68,8 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimit
     // Neutral: does not say that an account exists (the same words whatever the reason the address cannot be used).
     if (!token) return c.json({ error: 'invalid', field: 'email', reason: 'cannot sign up with this e-mail address: if it is yours, try logging in' }, 400);
     setSessionCookie(c, token.token, token.session, now);
+    await audit(c, 'signup', { actorId: userId, detail: { email: normalizeEmail(email), invite: Boolean(invite) } });
+    if (invite) await audit(c, 'invite_accepted', { workspaceId: invite.workspace_id, actorId: userId, target: invite.id });
     return c.json({ user: { id: userId, email: normalizeEmail(email), name: name.trim() } }, 201);
   });
 
@@ -85,13 +89,17 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimit
     if (wait > 0) return tooMany(c, wait, 'too many failed sign-ins');
     const user = await findUserByEmail(db, email);
     const valid = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDecoy(password);
-    if (!user || !valid) return c.json({ error: 'unauthorized', reason: 'wrong e-mail or password' }, 401);
+    if (!user || !valid) {
+      await audit(c, 'signin_failed', { actorId: user?.id ?? null, target: accountKey });
+      return c.json({ error: 'unauthorized', reason: 'wrong e-mail or password' }, 401);
+    }
     accountFromAddressThrottle.succeed(accountFromAddressKey);
     accountThrottle.succeed(accountKey);
     addressThrottle.giveBack(addressKey);
     const now = clock();
     const { token, session } = await createSession(db, user.id, now);
     setSessionCookie(c, token, session, now);
+    await audit(c, 'signin', { actorId: user.id });
     return c.json({ user: { id: user.id, email: user.email, name: user.name } });
   });
 
@@ -121,6 +129,7 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimit
     }));
     const socketsClosed = live.signOut({ userId: user.id });
     clearSessionCookie(c);
+    await audit(c, 'signout_everywhere', { detail: { sessionsEnded, tokensRevoked, socketsClosed } });
     return c.json({ sessionsEnded, tokensRevoked, socketsClosed });
   });
 
@@ -135,6 +144,7 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimit
     const body = await readBody(c, tokenRequestSchema);
     if (!body.ok) return body.response;
     const { id, token } = await createApiToken(db, c.get('user')!.id, body.value.name, clock());
+    await audit(c, 'token_created', { target: id, detail: { name: body.value.name } });
     const created: ApiTokenCreated = { id, name: body.value.name, token };
     return c.json(created, 201);
   });
@@ -143,8 +153,10 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimit
   routes.delete('/tokens/:tokenId', requireUser, requireSession, async (c) => {
     const user = c.get('user')!;
     const tokenId = c.req.param('tokenId');
-    if (!(await revokeApiToken(db, user.id, tokenId))) return c.json({ error: 'not_found', reason: 'no such token' }, 404);
+    const revoked = await revokeApiToken(db, user.id, tokenId);
+    if (!revoked) return c.json({ error: 'not_found', reason: 'no such token' }, 404);
     live.signOut({ userId: user.id, sessionId: apiTokenSignOutKey(tokenId) });
+    await audit(c, 'token_revoked', { target: tokenId, detail: { name: revoked.name } });
     return c.body(null, 204);
   });
 

@@ -27,12 +27,14 @@ import {
   setPipelineAccess
 } from '../store/workspaces.ts';
 import { tooMany } from './too-many.ts';
+import { auditTrail } from './audit.ts';
 import { readBody } from './validate.ts';
 
 /** /api/pipelines, /api/workspaces/:id/* and /api/invites/:token: who works where, and joining a team. */
 export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimits) {
   const { db, clock } = deps;
   const routes = new Hono<AppEnv>();
+  const audit = auditTrail(deps);
 
   const inviteUrl = (requestUrl: string, token: string) => new URL(`/invite/${token}`, requestUrl).toString();
   const inviteView = (requestUrl: string, row: InviteRow & { created_by_name: string }): InviteView => ({
@@ -103,6 +105,7 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: Request
       { workspaceId: c.req.param('workspaceId'), email: email ?? null, createdBy: user.id, role, lifetimeMs: expiresInDays ? expiresInDays * 86_400_000 : undefined },
       clock()
     );
+    await audit(c, 'invite_created', { workspaceId: c.req.param('workspaceId'), target: row.id, detail: { email: row.email, role: row.role, expiresAt: row.expires_at } });
     return c.json(inviteView(c.req.url, { ...row, created_by_name: user.name }), 201);
   });
 
@@ -113,6 +116,7 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: Request
     const { workspaceId, userId } = c.req.param();
     const result = await db.transaction((tx) => changeMembership(tx, workspaceId, userId, body.value.role));
     if (!result.ok) return refused(c, result);
+    await audit(c, 'member_role_changed', { workspaceId, target: userId, detail: { role: body.value.role } });
     await live.recheck({ userId });
     return c.json((await membersOf(db, workspaceId)).find((row) => row.id === userId));
   });
@@ -126,6 +130,7 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: Request
     if (!self && role !== 'admin') return c.json({ error: 'forbidden', reason: 'only workspace admins can do this' }, 403);
     const result = await db.transaction((tx) => changeMembership(tx, workspaceId, userId, null));
     if (!result.ok) return refused(c, result);
+    await audit(c, 'member_removed', { workspaceId, target: userId, detail: { left: self } });
     await live.recheck({ userId });
     return c.body(null, 204);
   });
@@ -139,6 +144,7 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: Request
     const workspaceId = c.req.param('workspaceId');
     const result = await db.transaction((tx) => createPipeline(tx, workspaceId, body.value, clock()));
     if (!result.ok) return refused(c, result, 'name');
+    await audit(c, 'pipeline_created', { workspaceId, target: result.pipelineId, detail: { name: body.value.name, allowedRoles: body.value.allowedRoles ?? null } });
     return c.json((await pipelinesOf(db, c.get('user')!.id)).find((row) => row.id === result.pipelineId), 201);
   });
 
@@ -162,13 +168,16 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: Request
       return { ok: true as const };
     });
     if (!result.ok) return refused(c, result, 'name');
-    if (name !== undefined) await live.renameBoard(boardRoom(pipelineId), name);
+    if (name !== undefined) await live.renameBoard(boardRoom(pipelineId), name, c.get('user')!.id);
+    if (name !== undefined) await audit(c, 'pipeline_renamed', { workspaceId, target: pipelineId, detail: { name } });
+    if (allowedRoles !== undefined) await audit(c, 'pipeline_access_changed', { workspaceId, target: pipelineId, detail: { allowedRoles } });
     if (allowedRoles !== undefined) await live.recheck({ room: boardRoom(pipelineId) });
     return c.json((await pipelinesOf(db, c.get('user')!.id)).find((row) => row.id === pipelineId));
   });
 
   routes.delete('/workspaces/:workspaceId/invites/:inviteId', requireUser, member('admin'), async (c) => {
     const revoked = await revokeInvite(db, c.req.param('workspaceId'), c.req.param('inviteId'), clock());
+    if (revoked) await audit(c, 'invite_revoked', { workspaceId: c.req.param('workspaceId'), target: c.req.param('inviteId') });
     return revoked ? c.body(null, 204) : c.json({ error: 'not_found', reason: 'no such open invite' }, 404);
   });
 
@@ -200,6 +209,7 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: Request
       await addMember(tx, invite.workspace_id, user.id, invite.role, now);
       if (invite.email) await markInviteAccepted(tx, invite.id, user.id, now);
     });
+    await audit(c, 'invite_accepted', { workspaceId: invite.workspace_id, target: invite.id, detail: { role: invite.role } });
     return c.json({ workspaceId: invite.workspace_id });
   });
 

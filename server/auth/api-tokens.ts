@@ -44,14 +44,14 @@ export async function listApiTokens(db: Sql, userId: string): Promise<ApiTokenVi
   }));
 }
 
-/** Revoke one of the user's tokens; false when they have no token of that id. */
-export async function revokeApiToken(db: Sql, userId: string, tokenId: string): Promise<boolean> {
-  const rows = await db.query('DELETE FROM api_tokens WHERE id = $1 AND user_id = $2 RETURNING id', [tokenId, userId]);
-  return rows.length > 0;
-}
-
 /** Log out everywhere: every token of the user ends too. Returns how many there were. */
 export async function revokeUserApiTokens(db: Sql, userId: string): Promise<number> {
   const rows = await db.query('DELETE FROM api_tokens WHERE user_id = $1 RETURNING id', [userId]);
   return rows.length;
+}
+
+/** Revoke one of a user's tokens: its name, or null when they have no such token. */
+export async function revokeApiToken(db: Sql, userId: string, tokenId: string): Promise<{ name: string } | null> {
+  const rows = await db.query<{ name: string }>('DELETE FROM api_tokens WHERE id = $1 AND user_id = $2 RETURNING name', [tokenId, userId]);
+  return rows[0] ?? null;
 }

@@ -81,6 +81,57 @@ export const migrations: Array<{ id: number; name: string; sql: string }> = [
       ALTER TABLE pipelines ADD COLUMN allowed_roles text;
       ALTER TABLE invites ADD COLUMN role text NOT NULL DEFAULT 'sales'
     `
+  },
+  {
+    id: 3,
+    name: 'history: attributed update log kept past compaction, checkpoints, change feed, reviews, audit log',
+    sql: `
+      ALTER TABLE doc_updates ADD COLUMN user_id text;
+      ALTER TABLE doc_snapshots ADD COLUMN last_update_id bigint NOT NULL DEFAULT 0;
+      ALTER TABLE doc_snapshots ADD COLUMN raw_pruned_through bigint NOT NULL DEFAULT 0;
+      CREATE INDEX doc_updates_created ON doc_updates(room, created_at);
+      CREATE TABLE doc_checkpoints (
+        room text NOT NULL,
+        at bigint NOT NULL,
+        last_update_id bigint NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (room, last_update_id)
+      );
+      CREATE INDEX doc_checkpoints_at ON doc_checkpoints(room, at);
+      CREATE TABLE doc_changes (
+        id bigserial PRIMARY KEY,
+        room text NOT NULL,
+        update_id bigint NOT NULL,
+        at bigint NOT NULL,
+        user_id text,
+        entity_id text NOT NULL,
+        title text NOT NULL,
+        kind text NOT NULL,
+        field text,
+        before text,
+        after text
+      );
+      CREATE INDEX doc_changes_room_at ON doc_changes(room, at);
+      CREATE INDEX doc_changes_entity ON doc_changes(room, entity_id, id);
+      CREATE TABLE pipeline_reviews (
+        pipeline_id text NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+        user_id text REFERENCES users(id) ON DELETE SET NULL,
+        at bigint NOT NULL
+      );
+      CREATE INDEX pipeline_reviews_at ON pipeline_reviews(pipeline_id, at);
+      CREATE TABLE audit_log (
+        id bigserial PRIMARY KEY,
+        workspace_id text,
+        at bigint NOT NULL,
+        actor_id text,
+        action text NOT NULL,
+        target text,
+        detail text NOT NULL,
+        address text
+      );
+      CREATE INDEX audit_log_workspace ON audit_log(workspace_id, at);
+      CREATE INDEX audit_log_actor ON audit_log(actor_id, at)
+    `
   }
 ];
 

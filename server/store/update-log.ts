@@ -4,31 +4,83 @@ import type { Db, Sql } from './db.ts';
 export interface LoggedUpdate {
   room: string;
   data: Uint8Array;
+  /** Who sent it: the authenticated user of the connection, or the acting user of a server write; null: the system. */
+  userId: string | null;
+  /** When the room accepted it (epoch ms), so a delayed write keeps the moment the change happened. */
+  at: number;
 }
 
-/** Rows per INSERT: two parameters each, well under Postgres' 65,535 parameter limit. */
+/** One stored row of the log, as history reads it. */
+export interface LogRow {
+  id: number;
+  data: Uint8Array;
+  userId: string | null;
+  at: number;
+}
+
+/** Rows per INSERT: four parameters each, well under Postgres' 65,535 parameter limit. */
 const ROWS_PER_INSERT = 500;
 
 /** Append many updates with a few multi-row INSERTs in one transaction: all of the batch is stored, or none. */
-export async function appendUpdates(db: Db, updates: readonly LoggedUpdate[], now = Date.now()): Promise<void> {
+export async function appendUpdates(db: Db, updates: readonly LoggedUpdate[]): Promise<void> {
   if (!updates.length) return;
   await db.transaction(async (tx) => {
     for (let start = 0; start < updates.length; start += ROWS_PER_INSERT) {
       const chunk = updates.slice(start, start + ROWS_PER_INSERT);
-      const values = chunk.map((_, i) => `($${i * 2 + 1}, $${i * 2 + 2}, ${now})`).join(', ');
-      await tx.query(`INSERT INTO doc_updates (room, data, created_at) VALUES ${values}`, chunk.flatMap((update) => [update.room, update.data]));
+      const values = chunk.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(', ');
+      await tx.query(
+        `INSERT INTO doc_updates (room, data, user_id, created_at) VALUES ${values}`,
+        chunk.flatMap((update) => [update.room, update.data, update.userId, update.at])
+      );
     }
   });
 }
 
-/** Everything stored for a room: its snapshot, then the log rows written after it, in order. */
+export interface StoredSnapshot {
+  data: Uint8Array;
+  /** The last log row folded into it: rows after it are not in the snapshot yet. */
+  lastUpdateId: number;
+  /** Log rows up to this id were deleted by retention (a checkpoint covers them). */
+  rawPrunedThrough: number;
+  updatedAt: number;
+}
+
+export async function readSnapshot(db: Sql, room: string): Promise<StoredSnapshot | null> {
+  const rows = await db.query<{ data: Uint8Array; last_update_id: number; raw_pruned_through: number; updated_at: number }>(
+    'SELECT data, last_update_id, raw_pruned_through, updated_at FROM doc_snapshots WHERE room = $1',
+    [room]
+  );
+  const row = rows[0];
+  return row ? { data: row.data, lastUpdateId: Number(row.last_update_id), rawPrunedThrough: Number(row.raw_pruned_through), updatedAt: Number(row.updated_at) } : null;
+}
+
+/** Log rows of a room after `afterId`, in order, optionally only those accepted at or before `until`. */
+export async function readLogRows(db: Sql, room: string, afterId: number, until = Number.MAX_SAFE_INTEGER): Promise<LogRow[]> {
+  const rows = await db.query<{ id: number; data: Uint8Array; user_id: string | null; created_at: number }>(
+    'SELECT id, data, user_id, created_at FROM doc_updates WHERE room = $1 AND id > $2 AND created_at <= $3 ORDER BY id',
+    [room, afterId, until]
+  );
+  return rows.map((row) => ({ id: Number(row.id), data: row.data, userId: row.user_id, at: Number(row.created_at) }));
+}
+
+/**
+ * Everything stored for a room: its snapshot, then the log rows written after it, in order. One statement, so a
+ * compaction committing meanwhile (which moves the snapshot and may prune rows it covers) is seen whole or not at all.
+ */
 export async function loadRoomUpdates(db: Sql, room: string): Promise<{ updates: Uint8Array[]; logRows: number; lastId: number }> {
-  const snapshot = await db.query<{ data: Uint8Array }>('SELECT data FROM doc_snapshots WHERE room = $1', [room]);
-  const log = await db.query<{ id: number; data: Uint8Array }>('SELECT id, data FROM doc_updates WHERE room = $1 ORDER BY id', [room]);
+  const rows = await db.query<{ part: number; data: Uint8Array; id: number }>(
+    `SELECT 0 AS part, data, last_update_id AS id FROM doc_snapshots WHERE room = $1
+     UNION ALL
+     SELECT 1 AS part, data, id FROM doc_updates
+     WHERE room = $1 AND id > coalesce((SELECT last_update_id FROM doc_snapshots WHERE room = $1), 0)
+     ORDER BY part, id`,
+    [room]
+  );
+  const log = rows.filter((row) => Number(row.part) === 1);
   return {
-    updates: [...snapshot.map((row) => row.data), ...log.map((row) => row.data)],
+    updates: rows.map((row) => row.data),
     logRows: log.length,
-    lastId: log.at(-1)?.id ?? 0
+    lastId: Number(rows.at(-1)?.id ?? 0)
   };
 }
 
@@ -38,27 +90,11 @@ export async function loadRoomState(db: Sql, room: string): Promise<Uint8Array |
   return updates.length ? Y.mergeUpdates(updates.map((update) => new Uint8Array(update))) : null;
 }
 
-/**
- * Fold a room's log into its snapshot. Reading, writing the snapshot and deleting exactly the rows folded in happen
- * in one transaction, so an update appended meanwhile stays in the log and none is ever lost between the two.
- */
-export async function compactRoom(db: Db, room: string, now = Date.now()): Promise<{ folded: number }> {
-  return db.transaction(async (tx) => {
-    // Serialise compactions of one room (two servers, or unload racing a threshold compaction).
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [room]);
-    const { updates, logRows, lastId } = await loadRoomUpdates(tx, room);
-    if (logRows === 0) return { folded: 0 };
-    const merged = Y.mergeUpdates(updates.map((update) => new Uint8Array(update)));
-    await writeSnapshot(tx, room, merged, now);
-    await tx.query('DELETE FROM doc_updates WHERE room = $1 AND id <= $2', [room, lastId]);
-    return { folded: logRows };
-  });
-}
-
-export async function writeSnapshot(tx: Sql, room: string, state: Uint8Array, now = Date.now()): Promise<void> {
+/** Write a room's snapshot: its state with every log row up to `lastUpdateId` folded in (0 for a new doc). */
+export async function writeSnapshot(tx: Sql, room: string, state: Uint8Array, now = Date.now(), lastUpdateId = 0): Promise<void> {
   await tx.query(
-    `INSERT INTO doc_snapshots (room, data, updated_at) VALUES ($1, $2, $3)
-     ON CONFLICT (room) DO UPDATE SET data = EXCLUDED.data, updated_at = EXCLUDED.updated_at`,
-    [room, state, now]
+    `INSERT INTO doc_snapshots (room, data, updated_at, last_update_id) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (room) DO UPDATE SET data = EXCLUDED.data, updated_at = EXCLUDED.updated_at, last_update_id = EXCLUDED.last_update_id`,
+    [room, state, now, lastUpdateId]
   );
 }

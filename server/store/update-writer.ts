@@ -42,8 +42,9 @@ export class UpdateWriter {
     return this.pending.length + this.inFlight.length;
   }
 
-  enqueue(room: string, data: Uint8Array): void {
-    this.pending.push({ room, data });
+  /** Queue an accepted update with who sent it (null: the system) and when it was accepted. */
+  enqueue(room: string, data: Uint8Array, userId: string | null = null, at = Date.now()): void {
+    this.pending.push({ room, data, userId, at });
     this.schedule(this.batchDelayMs);
   }
 

@@ -26,9 +26,24 @@ export const DEFAULT_MAX_DOC_BYTES = 50 * 1024 * 1024;
 /** Transaction origin of the updates a room replays from storage: they are already stored. */
 export const LOADED_FROM_STORAGE = Symbol('loaded from storage');
 
+/** Transaction origin of a write the server makes on a user's behalf (restore, rename): attributed to that user. */
+export interface ServerWrite {
+  readonly userId: string | null;
+}
+
+export function serverWrite(userId: string | null): ServerWrite {
+  return { userId };
+}
+
+/** Who made an update: the connection's authenticated user, a server write's acting user, else null (the system). */
+export function updateAuthor(origin: unknown): string | null {
+  if (origin && typeof origin === 'object' && 'userId' in origin && typeof origin.userId === 'string') return origin.userId;
+  return null;
+}
+
 export interface RoomHooks {
-  /** Every update the room accepts, except those replayed from storage. */
-  onUpdate(room: Room, update: Uint8Array): void;
+  /** Every update the room accepts, except those replayed from storage, with who made it (null: the system). */
+  onUpdate(room: Room, update: Uint8Array, userId: string | null): void;
   /** A connection's message was refused (malformed, read-only, doc full): the room stays healthy, the sender is closed. */
   onRejected(room: Room, connection: Connection, rejection: Rejection): void;
 }
@@ -178,7 +193,7 @@ export class Room {
   private handleUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === LOADED_FROM_STORAGE) return;
     this.receivedBytes += update.length;
-    this.hooks.onUpdate(this, update);
+    this.hooks.onUpdate(this, update, updateAuthor(origin));
     this.broadcast(encodeDocUpdate(update), origin);
   };
 

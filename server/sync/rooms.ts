@@ -2,7 +2,9 @@ import { migrateBoard } from '../../shared/board-doc.ts';
 import { migrateContacts } from '../../shared/contacts-doc.ts';
 import { parseRoom } from '../../shared/rooms.ts';
 import type { Db } from '../store/db.ts';
-import { compactRoom, loadRoomUpdates } from '../store/update-log.ts';
+import { loadRoomUpdates } from '../store/update-log.ts';
+import { compactRoom } from '../history/compaction.ts';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../history/retention.ts';
 import { UpdateWriter } from '../store/update-writer.ts';
 import type { Log } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -15,6 +17,10 @@ export interface RoomsOptions {
   unloadAfterMs?: number;
   /** Refuse updates that would grow a doc past this many bytes (MAX_DOC_BYTES). */
   maxDocBytes?: number;
+  /** How long history keeps raw updates and checkpoints (HISTORY_*_DAYS). */
+  retention?: RetentionPolicy;
+  /** When updates are accepted (their stored time); tests pass a fake clock. */
+  clock?: () => number;
   metrics?: Metrics;
 }
 
@@ -40,6 +46,9 @@ export class Rooms {
   private readonly unloadAfterMs: number;
   private readonly maxDocBytes: number | undefined;
   private readonly metrics: Metrics | undefined;
+  private readonly retention: RetentionPolicy;
+  private readonly clock: () => number;
+  private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Db,
@@ -50,6 +59,8 @@ export class Rooms {
     this.unloadAfterMs = options.unloadAfterMs ?? 5_000;
     this.maxDocBytes = options.maxDocBytes;
     this.metrics = options.metrics;
+    this.retention = options.retention ?? DEFAULT_RETENTION;
+    this.clock = options.clock ?? Date.now;
     this.writer = new UpdateWriter(db, {
       onStored: (room, count, updates) => this.afterStored(room, count, updates),
       onWritten: (seconds) => this.metrics?.writeSeconds.observe(seconds),
@@ -106,10 +117,37 @@ export class Rooms {
   }
 
   /**
+   * Every `everyMs` (default hourly), fold and apply retention to every stored room, one at a time, so history of a
+   * room nobody opens any more is thinned too. Off the update path; cleared by closeAll.
+   */
+  startRetentionSweep(everyMs = 3_600_000): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => void this.sweep(), everyMs);
+    this.sweepTimer.unref();
+  }
+
+  async sweep(): Promise<number> {
+    let swept = 0;
+    try {
+      const stored = await this.db.query<{ room: string }>('SELECT room FROM doc_snapshots ORDER BY room');
+      for (const { room } of stored) {
+        if (this.entries.has(room)) continue; // a loaded room compacts by itself
+        await compactRoom(this.db, room, { now: this.clock(), policy: this.retention });
+        swept++;
+      }
+    } catch (error) {
+      this.log.error('history retention sweep failed; it runs again later', { error: (error as Error).message });
+    }
+    return swept;
+  }
+
+  /**
    * Close every connection, then store what is pending for every room, retrying failed writes for up to
    * `timeoutMs` (shutdown). Resolves with how many accepted updates could not be stored.
    */
   async closeAll(code: number, reason: string, timeoutMs = 30_000): Promise<number> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
     for (const entry of this.entries.values()) {
       if (entry.unloadTimer) clearTimeout(entry.unloadTimer);
       entry.room.closeAll(code, reason);
@@ -123,9 +161,9 @@ export class Rooms {
     const room = new Room(
       name,
       {
-        onUpdate: (target, update) => {
+        onUpdate: (target, update, userId) => {
           this.metrics?.updateIn();
-          this.writer.enqueue(target.name, update);
+          this.writer.enqueue(target.name, update, userId, this.clock());
         },
         onRejected: (target, connection: Connection, rejection) => {
           this.metrics?.rejected(rejection.code);
@@ -164,8 +202,23 @@ export class Rooms {
     if (entry.logRows >= this.compactAfter && !entry.compacting) void this.compact(entry);
   }
 
+  /**
+   * Everything this room accepted is stored and folded into history (change feed, checkpoints), e.g. before a
+   * history read. Works for rooms not loaded here too.
+   */
+  async settle(name: string): Promise<void> {
+    await this.writer.drain(name);
+    const entry = this.entries.get(name);
+    if (entry) {
+      await entry.compacting;
+      await this.compact(entry);
+    } else {
+      await compactRoom(this.db, name, { now: this.clock(), policy: this.retention });
+    }
+  }
+
   private compact(entry: Entry): Promise<unknown> {
-    entry.compacting = compactRoom(this.db, entry.room.name)
+    entry.compacting = compactRoom(this.db, entry.room.name, { now: this.clock(), policy: this.retention })
       .then(({ folded }) => {
         entry.logRows = Math.max(0, entry.logRows - folded);
       })

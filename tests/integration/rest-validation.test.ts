@@ -8,7 +8,7 @@ const ORIGIN = 'http://lanes.test';
 const LIMIT = 64 * 1024;
 
 /** Every table a REST call can write: a refused request must leave all of them as they were. */
-const TABLES = ['users', 'sessions', 'api_tokens', 'workspaces', 'memberships', 'pipelines', 'invites', 'doc_snapshots'];
+const TABLES = ['users', 'sessions', 'api_tokens', 'workspaces', 'memberships', 'pipelines', 'invites', 'doc_snapshots', 'audit_log', 'pipeline_reviews'];
 
 interface Case {
   /** What is wrong with the body. */
@@ -208,6 +208,36 @@ describe('REST body validation', () => {
         { problem: 'neither a name nor a role list', body: {}, field: 'allowedRoles', reason: /give a new name or allowedRoles/ },
         { problem: 'a blank name', body: { name: ' ' }, field: 'name', reason: /name the pipeline/ },
         { problem: 'a name over 80 characters', body: { name: 'p'.repeat(81) }, field: 'name', reason: /at most 80 characters/ },
+        malformed,
+        oversized(valid)
+      ]
+    },
+    'POST /api/pipelines/:pipelineId/restore': {
+      method: 'POST',
+      path: () => `/api/pipelines/${pipelineId}/restore`,
+      valid: () => ({ at: Date.UTC(2026, 10, 1) }),
+      cases: (valid) => [
+        unknownField(valid, 'dryRun'),
+        { problem: 'no moment', body: {}, field: 'at' },
+        { problem: 'a moment as a date string', body: { at: '2026-11-01' }, field: 'at' },
+        { problem: 'a moment in part milliseconds', body: { at: 1.5 }, field: 'at', reason: /epoch milliseconds/ },
+        { problem: 'a negative moment', body: { at: -1 }, field: 'at' },
+        notAnObject,
+        malformed,
+        oversized(valid)
+      ]
+    },
+    'POST /api/pipelines/:pipelineId/revert': {
+      method: 'POST',
+      path: () => `/api/pipelines/${pipelineId}/revert`,
+      valid: () => ({ userId: memberId ?? 'a-member', from: 0, to: Date.UTC(2026, 10, 1) }),
+      cases: (valid) => [
+        unknownField(valid, 'fields'),
+        { problem: 'no member', body: { from: 0, to: 1 }, field: 'userId' },
+        { problem: 'a member id over 64 characters', body: { ...valid, userId: 'u'.repeat(65) }, field: 'userId' },
+        { problem: 'from after to', body: { ...valid, from: 10, to: 5 }, field: 'to', reason: /from must not be after to/ },
+        { problem: 'a moment that is a string', body: { ...valid, from: 'yesterday' }, field: 'from' },
+        notAnObject,
         malformed,
         oversized(valid)
       ]

@@ -4,7 +4,8 @@ import { addDeal, dealNotes, initBoard, readDeals, readSchemaVersion, readStages
 import { DEFAULT_STAGES } from '../../shared/sample-pipeline.ts';
 import { openDb, type Db } from '../../server/store/db.ts';
 import { migrate } from '../../server/store/migrations.ts';
-import { appendUpdates, compactRoom, loadRoomState, loadRoomUpdates, writeSnapshot } from '../../server/store/update-log.ts';
+import { appendUpdates, loadRoomState, loadRoomUpdates, writeSnapshot } from '../../server/store/update-log.ts';
+import { compactRoom } from '../../server/history/compaction.ts';
 import { Rooms } from '../../server/sync/rooms.ts';
 import type { Connection } from '../../server/sync/room.ts';
 import { silentLog } from '../../server/log.ts';
@@ -63,25 +64,27 @@ describe.each(backends)('update log and snapshots on $label', ({ open }) => {
     doc.on('update', (update: Uint8Array) => updates.push(update));
     initBoard(doc, { pipelineId: 'p', workspaceId: 'w', name: 'Test', stages: DEFAULT_STAGES });
     for (let i = 0; i < 1200; i++) addDeal(doc, readStages(doc)[0].id, { title: `Deal ${i}` });
-    await appendUpdates(db, updates.map((data) => ({ room, data })));
+    await appendUpdates(db, updates.map((data) => ({ room, data, userId: null, at: Date.now() })));
     expect(await logRows()).toBe(updates.length);
     const loaded = new Y.Doc();
     Y.applyUpdate(loaded, (await loadRoomState(db, room))!);
     expect(readDeals(loaded)).toHaveLength(1200);
   });
 
-  it('compaction folds the log into the snapshot and keeps updates appended after it', async () => {
+  it('compaction folds the log into the snapshot, keeps the folded rows as history and loads updates appended after it', async () => {
     const doc = new Y.Doc();
     initBoard(doc, { pipelineId: 'p', workspaceId: 'w', name: 'Test', stages: DEFAULT_STAGES });
     await writeSnapshot(db, room, Y.encodeStateAsUpdate(doc));
     const updates: Uint8Array[] = [];
     doc.on('update', (update: Uint8Array) => updates.push(update));
     for (let i = 0; i < 10; i++) addDeal(doc, readStages(doc)[0].id, { title: `Deal ${i}` });
-    await appendUpdates(db, updates.map((data) => ({ room, data })));
+    await appendUpdates(db, updates.map((data) => ({ room, data, userId: 'ann', at: Date.now() })));
     expect(await compactRoom(db, room)).toEqual({ folded: 10 });
-    expect(await logRows()).toBe(0);
+    expect(await compactRoom(db, room)).toEqual({ folded: 0 });
+    // History keeps the rows (retention thins them later); loading starts after the snapshot's last folded row.
+    expect(await logRows()).toBe(10);
     addDeal(doc, readStages(doc)[1].id, { title: 'After compaction' });
-    await appendUpdates(db, [{ room, data: updates.at(-1)! }]);
+    await appendUpdates(db, [{ room, data: updates.at(-1)!, userId: 'ann', at: Date.now() }]);
     const { updates: stored, logRows: rows } = await loadRoomUpdates(db, room);
     expect(rows).toBe(1);
     const loaded = new Y.Doc();
@@ -112,13 +115,14 @@ describe.each(backends)('update log and snapshots on $label', ({ open }) => {
     for (let i = 0; i < 30; i++) addDeal(clientDoc, readStages(clientDoc)[0].id, { title: `Deal ${i}` });
     // Past 20 rows the room folds its log into the snapshot.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await logRows()).toBeLessThan(20);
+    expect((await loadRoomUpdates(db, room)).logRows).toBeLessThan(20);
 
     live.leave(client);
     rooms.release(live);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(rooms.loadedCount).toBe(0);
-    expect(await logRows()).toBe(0);
+    expect((await loadRoomUpdates(db, room)).logRows).toBe(0);
+    expect(await logRows()).toBe(31);
     const reloaded = await rooms.acquire(room);
     expect(readDeals(reloaded.doc)).toHaveLength(31);
     rooms.release(reloaded);

@@ -1,0 +1,49 @@
+import * as Y from 'yjs';
+import type { Sql } from '../store/db.ts';
+import { readLogRows, readSnapshot } from '../store/update-log.ts';
+import { checkpointAtOrBefore } from './checkpoints.ts';
+
+/** The moments of a room one can view: its checkpoints, and from when on every moment is exact (raw rows kept). */
+export async function historyMoments(db: Sql, room: string): Promise<{ checkpoints: number[]; exactFrom: number | null }> {
+  const rows = await db.query<{ at: number; last_update_id: number }>('SELECT at, last_update_id FROM doc_checkpoints WHERE room = $1 ORDER BY at, last_update_id', [room]);
+  const prunedThrough = (await readSnapshot(db, room))?.rawPrunedThrough ?? 0;
+  const exact = rows.find((row) => Number(row.last_update_id) >= prunedThrough);
+  return { checkpoints: rows.map((row) => Number(row.at)), exactFrom: exact ? Number(exact.at) : null };
+}
+
+/**
+ * The room's state as of `at`, as one Yjs update: the nearest checkpoint at or before it, plus the raw rows
+ * accepted after that checkpoint up to `at` when they are all still kept (then `shownAt` is `at` itself);
+ * otherwise the checkpoint alone (`shownAt` is its moment). Null when history holds nothing that old.
+ */
+export async function stateAt(db: Sql, room: string, at: number): Promise<{ state: Uint8Array; shownAt: number } | null> {
+  const checkpoint = await checkpointAtOrBefore(db, room, at);
+  if (!checkpoint) return null;
+  const prunedThrough = (await readSnapshot(db, room))?.rawPrunedThrough ?? 0;
+  if (checkpoint.lastUpdateId < prunedThrough) return { state: checkpoint.state, shownAt: checkpoint.at };
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, checkpoint.state);
+    // One transaction per row, as the room took them in, so the replay equals what the room held at `at`.
+    for (const row of await readLogRows(db, room, checkpoint.lastUpdateId, at)) Y.applyUpdate(doc, new Uint8Array(row.data));
+    return { state: Y.encodeStateAsUpdate(doc), shownAt: at };
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** The oldest state history holds (for a board: as it was created), as a doc. */
+export async function oldestDoc(db: Sql, room: string): Promise<Y.Doc | null> {
+  const oldest = await db.query<{ at: number }>('SELECT min(at) AS at FROM doc_checkpoints WHERE room = $1', [room]);
+  if (oldest[0]?.at === null || oldest[0]?.at === undefined) return null;
+  return (await docAt(db, room, Number(oldest[0].at)))?.doc ?? null;
+}
+
+/** `stateAt` as a doc to read with the shared accessors. */
+export async function docAt(db: Sql, room: string, at: number): Promise<{ doc: Y.Doc; shownAt: number } | null> {
+  const found = await stateAt(db, room, at);
+  if (!found) return null;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, found.state);
+  return { doc, shownAt: found.shownAt };
+}
