@@ -80,10 +80,11 @@ describe('Since the last review', () => {
     const { container } = render(ChangesSinceReview, { pipelineId: 'p1', memberNames, currency: 'USD' });
     await screen.findByText('Acme renewal');
     const cells = (selector: string) => [...container.querySelectorAll<HTMLElement>(`${selector} td`)].map((cell) => cell.textContent!.replace(/\s+/g, ' ').trim());
-    expect(cells('[data-stage-delta="s-lead"]')).toEqual(['3 → 2 −1', '$6,000 → $4,000 −$2,000', '$600 → $400 −$200']);
-    expect(cells('[data-stage-delta="s-qual"]')).toEqual(['1 → 2 +1', '$2,000 → $4,500 +$2,500', '$500 → $1,125 +$625']);
-    expect(cells('[data-stage-delta="s-won"]')).toEqual(['0 → 1 +1', '$0 → $9,000 +$9,000', '$0 → $9,000 +$9,000']);
-    expect(cells('tfoot tr')).toEqual(['4 → 5 +1', '$8,000 → $17,500 +$9,500', '$1,100 → $10,525 +$9,425']);
+    expect(cells('[data-stage-delta="s-lead"]')).toEqual(['2 −1, was 3', '$4,000 −$2,000, was $6,000', '$400 −$200, was $600']);
+    expect(cells('[data-stage-delta="s-qual"]')).toEqual(['2 +1, was 1', '$4,500 +$2,500, was $2,000', '$1,125 +$625, was $500']);
+    expect(cells('[data-stage-delta="s-won"]')).toEqual(['1 +1, was 0', '$9,000 +$9,000, was $0', '$9,000 +$9,000, was $0']);
+    expect(cells('tfoot tr')).toEqual(['5 +1, was 4', '$17,500 +$9,500, was $8,000', '$10,525 +$9,425, was $1,100']);
+    expect(container.querySelector('[data-stage-delta="s-qual"] td')!.getAttribute('title')).toBe('Was 1');
   });
 
   it('counts from another moment picked by the user, and from a week ago', async () => {
