@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import type { HistoryTimeline } from '$shared/history.ts';
+import type { HistoryMoments } from '$shared/history.ts';
 import { ApiError } from './api.ts';
 import { BoardStore } from './board-store.svelte.ts';
 import { historyApi } from './history-api.ts';
@@ -10,7 +10,7 @@ import { historyApi } from './history-api.ts';
  * it, so looking at history never changes the live board.
  */
 export class BoardHistory {
-  timeline = $state.raw<HistoryTimeline | null>(null);
+  timeline = $state.raw<HistoryMoments | null>(null);
   /** The moment shown instead of the live board; null while live. */
   viewingAt = $state<number | null>(null);
   /** The board at `viewingAt`, read-only. */
@@ -95,7 +95,7 @@ function dispose(store: BoardStore): void {
   store.contactsDoc.destroy();
 }
 
-function momentsOf(timeline: HistoryTimeline | null): number[] {
+function momentsOf(timeline: HistoryMoments | null): number[] {
   if (!timeline) return [];
   const moments = new Set<number>();
   if (typeof timeline.oldest === 'number' && Number.isFinite(timeline.oldest)) moments.add(timeline.oldest);

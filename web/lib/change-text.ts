@@ -1,4 +1,4 @@
-import type { ChangeKind, DealChange } from '$shared/history.ts';
+import type { ChangeEntry, ChangeKind } from '$shared/history.ts';
 import { formatMoney } from '$shared/pipeline-stats.ts';
 
 /** How "since the last review" words each change; the server's data is read defensively, it may be older or odd. */
@@ -52,7 +52,7 @@ export function formatFieldValue(field: string | undefined, value: unknown, name
 }
 
 /** What happened, after the deal's title: "Qualified → Proposal", "value $1,000 → $2,500", "added in Lead in". */
-export function describeChange(change: DealChange, names: ChangeNames): string {
+export function describeChange(change: ChangeEntry, names: ChangeNames): string {
   const from = change.fromStage?.name;
   const to = change.toStage?.name;
   const path = from && to ? `${from} → ${to}` : to ? `to ${to}` : from ? `from ${from}` : '';
@@ -77,7 +77,7 @@ export function describeChange(change: DealChange, names: ChangeNames): string {
 }
 
 /** Changes grouped by kind, in KIND_ORDER, each group newest first as the server sent them; unknown kinds dropped. */
-export function groupChanges(changes: readonly DealChange[]): Array<{ kind: ChangeKind; changes: DealChange[] }> {
+export function groupChanges(changes: readonly ChangeEntry[]): Array<{ kind: ChangeKind; changes: ChangeEntry[] }> {
   return KIND_ORDER.map((kind) => ({ kind, changes: changes.filter((change) => change?.kind === kind) })).filter((group) => group.changes.length);
 }
 

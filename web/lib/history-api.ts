@@ -1,19 +1,34 @@
-import {
-  STATE_AT_HEADER,
-  type AuditLog,
-  type AuditQuery,
-  type BoardRestored,
-  type ChangesSince,
-  type DeletedContact,
-  type DeletedDeal,
-  type HistoryTimeline,
-  type MemberRevert,
-  type MemberReverted,
-  type RestoredContact,
-  type RestoredDeal,
-  type ReviewMark
-} from '$shared/history.ts';
+import type { AuditAction, AuditEntry, ChangesResponse, DeletedContact, DeletedDeal, HistoryMoments } from '$shared/history.ts';
 import { ApiError, request } from './api.ts';
+
+/** The history state route answers the board doc as one Yjs update, and the moment it shows in this header. */
+export const STATE_AT_HEADER = 'X-Lanes-State-At';
+
+/** The audit log's filters, sent as query parameters; `format=csv` answers the same rows as a text/csv download. */
+export interface AuditQuery {
+  action?: AuditAction;
+  userId?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+/** What a board restore answers: the moment shown, and how many deals or stage names it changed. */
+export interface BoardRestored {
+  at: number;
+  changed: number;
+}
+
+/** What a member revert answers: how many of their changes were undone. */
+export interface MemberReverted {
+  reverted: number;
+}
+
+export interface MemberRevert {
+  userId: string;
+  from: number;
+  to: number;
+}
 
 /** A board doc as it was: one Yjs update, and the moment the server says it shows. */
 export interface BoardStateAt {
@@ -61,22 +76,22 @@ async function stateAt(pipelineId: string, at: number): Promise<BoardStateAt> {
 
 /** The history, review, restore and audit routes (issue #10), typed by shared/history.ts. */
 export const historyApi = {
-  timeline: (pipelineId: string) => request<HistoryTimeline>('GET', `${pipelinePath(pipelineId)}/history`),
+  timeline: (pipelineId: string) => request<HistoryMoments>('GET', `${pipelinePath(pipelineId)}/history`),
   stateAt,
   /** Without `since`, the server picks the last review of this pipeline, else a week ago. */
   changesSince: (pipelineId: string, since?: number) =>
-    request<ChangesSince>('GET', `${pipelinePath(pipelineId)}/changes${since === undefined ? '' : `?since=${Math.round(since)}`}`),
+    request<ChangesResponse>('GET', `${pipelinePath(pipelineId)}/changes${since === undefined ? '' : `?since=${Math.round(since)}`}`),
   /** This user starts presenting this pipeline: the moment "since the last review" counts from next time. */
-  markReview: (pipelineId: string) => request<ReviewMark>('POST', `${pipelinePath(pipelineId)}/reviews`),
+  markReview: (pipelineId: string) => request<{ at: number }>('POST', `${pipelinePath(pipelineId)}/reviews`),
   deletedDeals: (pipelineId: string) => request<DeletedDeal[]>('GET', `${pipelinePath(pipelineId)}/deleted-deals`),
   restoreDeal: (pipelineId: string, dealId: string) =>
-    request<RestoredDeal>('POST', `${pipelinePath(pipelineId)}/deals/${encodeURIComponent(dealId)}/restore`),
+    request<{ dealId: string }>('POST', `${pipelinePath(pipelineId)}/deals/${encodeURIComponent(dealId)}/restore`),
   restoreBoard: (pipelineId: string, at: number) => request<BoardRestored>('POST', `${pipelinePath(pipelineId)}/restore`, { at: Math.round(at) }),
   revertMember: (pipelineId: string, revert: MemberRevert) => request<MemberReverted>('POST', `${pipelinePath(pipelineId)}/revert`, revert),
   deletedContacts: (workspaceId: string) => request<DeletedContact[]>('GET', `${workspacePath(workspaceId)}/deleted-contacts`),
   restoreContact: (workspaceId: string, contactId: string) =>
-    request<RestoredContact>('POST', `${workspacePath(workspaceId)}/contacts/${encodeURIComponent(contactId)}/restore`),
-  auditLog: (workspaceId: string, query: AuditQuery = {}) => request<AuditLog>('GET', `${workspacePath(workspaceId)}/audit${auditSearch(query)}`),
+    request<{ contactId: string }>('POST', `${workspacePath(workspaceId)}/contacts/${encodeURIComponent(contactId)}/restore`),
+  auditLog: (workspaceId: string, query: AuditQuery = {}) => request<{ entries: AuditEntry[] }>('GET', `${workspacePath(workspaceId)}/audit${auditSearch(query)}`),
   /** Where the browser downloads the same audit rows as CSV (the session cookie goes with a plain link). */
   auditCsvUrl: (workspaceId: string, query: AuditQuery = {}) => `${workspacePath(workspaceId)}/audit${auditSearch(query, 'csv')}`
 };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import type { ChangesSince } from '$shared/history.ts';
+import type { ChangesResponse } from '$shared/history.ts';
 import { formatWhen, toLocalInput } from '../moments.ts';
 import { contractFetch, json, refusal } from '../testing/contract-fetch.ts';
 import ChangesSinceReview from './ChangesSinceReview.svelte';
@@ -16,7 +16,7 @@ const negotiation = { id: 's-neg', name: 'Negotiation' };
 const won = { id: 's-won', name: 'Won' };
 
 /** What the server answers for the default moment (the last review), newest first as the contract says. */
-const sinceReview: ChangesSince = {
+const sinceReview: ChangesResponse = {
   since: REVIEW,
   until: NOW,
   lastReviewAt: REVIEW,
@@ -32,7 +32,8 @@ const sinceReview: ChangesSince = {
     { stageId: lead.id, name: lead.name, countBefore: 3, countNow: 2, totalBefore: 6000, totalNow: 4000, weightedBefore: 600, weightedNow: 400 },
     { stageId: qualified.id, name: qualified.name, countBefore: 1, countNow: 2, totalBefore: 2000, totalNow: 4500, weightedBefore: 500, weightedNow: 1125 },
     { stageId: won.id, name: won.name, countBefore: 0, countNow: 1, totalBefore: 0, totalNow: 9000, weightedBefore: 0, weightedNow: 9000 }
-  ]
+  ],
+  truncated: false
 };
 
 const memberNames = new Map([
@@ -111,6 +112,13 @@ describe('Since the last review', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Last review' }));
     await waitFor(() => expect(server.calls).toHaveLength(4));
     expect(server.calls[3].url.searchParams.get('since')).toBe(String(REVIEW));
+  });
+
+  it('says when the server listed only the newest changes', async () => {
+    contractFetch().on('GET', '/api/pipelines/p1/changes', json(200, { ...sinceReview, truncated: true }));
+    render(ChangesSinceReview, { pipelineId: 'p1', memberNames });
+    await screen.findByText('Acme renewal');
+    expect(screen.getByText(/More changed than can be listed here/)).toBeTruthy();
   });
 
   it('says when there has been no review yet', async () => {

@@ -3,9 +3,10 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import * as Y from 'yjs';
 import { addDeal, initBoard, moveDeal, readDeal, readStages } from '$shared/board-doc.ts';
 import { addContact } from '$shared/contacts-doc.ts';
-import { STATE_AT_HEADER, type HistoryTimeline } from '$shared/history.ts';
+import type { HistoryMoments } from '$shared/history.ts';
 import { DEFAULT_STAGES } from '$shared/sample-pipeline.ts';
 import { BoardHistory } from '../board-history.svelte.ts';
+import { STATE_AT_HEADER } from '../history-api.ts';
 import { formatMoment } from '../moments.ts';
 import { bytes, contractFetch, json, refusal } from '../testing/contract-fetch.ts';
 import HistorySlider from './HistorySlider.svelte';
@@ -30,7 +31,7 @@ function boardWithHistory() {
   const stateAtT1 = Y.encodeStateAsUpdate(live);
   moveDeal(live, alpha, stages[5].id, 0, { now: T1 + MINUTE });
   addDeal(live, stages[1].id, { title: 'Charlie', value: 500 }, { now: T1 + 2 * MINUTE });
-  const timeline: HistoryTimeline = { checkpoints: [{ at: T0 + 10 * MINUTE }, { at: T1 }], oldest: T0, now: T1 + 3 * MINUTE };
+  const timeline: HistoryMoments = { checkpoints: [{ at: T0 + 10 * MINUTE }, { at: T1 }], oldest: T0, now: T1 + 3 * MINUTE, exactFrom: null };
   const server = contractFetch()
     .on('GET', '/api/pipelines/p1/history', json(200, timeline))
     .on('GET', '/api/pipelines/p1/history/state', (url) =>
@@ -148,6 +149,14 @@ describe('History: a past board, read-only, under a banner', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Show' }));
     await waitFor(() => expect(history.viewing).toBe(true));
     expect(server.callsTo('GET', '/api/pipelines/p1/history/state')[0].url.searchParams.get('at')).toBe(String(T1 + 90_000));
+  });
+
+  it('says from when a moment is exact to the second', async () => {
+    contractFetch().on('GET', '/api/pipelines/p1/history', json(200, { checkpoints: [{ at: T0 }], oldest: T0, now: T1, exactFrom: T0 }));
+    const history = new BoardHistory('p1');
+    await history.loadTimeline();
+    render(HistorySlider, { history });
+    expect(screen.getByText(`Exact to the second from ${formatMoment(T0)}; before that, the nearest earlier checkpoint is shown.`)).toBeTruthy();
   });
 
   it('says so when a board has no history yet', async () => {
