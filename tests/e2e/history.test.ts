@@ -126,15 +126,15 @@ describe('history, since the last review and restore with two users, in Chromium
       .poll(
         async () => {
           if (await restore.count()) return true;
-          await historyPanel(ann).getByRole('button', { name: 'Refresh' }).click();
+          await historyPanel(ann).getByRole('button', { name: 'Refresh deleted deals' }).click();
           return false;
         },
         { timeout: 15_000, interval: 500 }
       )
       .toBe(true);
-    expect(await historyPanel(ann).locator(`[data-deleted-deal="${dealId}"]`).textContent()).toContain('deleted by Bob Sales');
+    expect(await historyPanel(ann).locator(`[data-deleted-record="${dealId}"]`).textContent()).toContain('deleted by Bob Sales');
     await restore.click();
-    await historyPanel(ann).getByText(`“${title}” is back on the board.`).waitFor({ timeout: 10_000 });
+    await historyPanel(ann).getByText(`“${title}” is back.`).waitFor({ timeout: 10_000 });
 
     // Back where it was, for Bob in his own browser and for Ann.
     await column(bob, 'Qualified').getByText(title, { exact: true }).waitFor({ timeout: 10_000 });

@@ -34,7 +34,7 @@ describe('Deleted deals', () => {
     await waitFor(() => expect(onrestored).toHaveBeenCalledWith('d1', 'Acme renewal'));
     expect(server.callsTo('POST', '/api/pipelines/p1/deals/:dealId/restore').map((call) => call.url.pathname)).toEqual(['/api/pipelines/p1/deals/d1/restore']);
     expect(screen.queryByText('Acme renewal', { selector: '.title' })).toBeNull();
-    expect(screen.getByRole('status').textContent).toBe('“Acme renewal” is back on the board.');
+    expect(screen.getByRole('status').textContent).toBe('“Acme renewal” is back.');
     expect(screen.getByText('Globex pilot')).toBeTruthy();
   });
 
@@ -66,7 +66,7 @@ describe('Deleted deals', () => {
     render(DeletedDeals, { pipelineId: 'p1', canEdit: true });
     await screen.findByText('No deleted deals to restore.');
     server.on('GET', '/api/pipelines/p1/deleted-deals', json(200, deleted.slice(0, 1)));
-    await fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Refresh deleted deals' }));
     await screen.findByText('Acme renewal');
   });
 });
