@@ -142,6 +142,20 @@ describe('history, since the last review and restore with two users, in Chromium
     await bob.screenshot({ path: artifact('history-restored-deal-bob.png') });
   });
 
+  it('an admin restores the whole board to a moment, as a new change Bob sees live', async () => {
+    await openHistory(ann, 'Moments');
+    await historyPanel(ann).getByRole('slider', { name: 'Moment' }).focus();
+    await ann.keyboard.press('Home');
+    await ann.getByTestId('history-banner').waitFor({ timeout: 10_000 });
+    ann.once('dialog', (dialog) => void dialog.accept());
+    await ann.getByRole('button', { name: 'Restore the board to this moment' }).click();
+    await ann.getByText(/^The board is back to how it was on .+ \(\d+ changes?\), as a new change everyone sees now\.$/).waitFor({ timeout: 10_000 });
+    expect(await ann.getByTestId('history-banner').count()).toBe(0);
+    // The deal added after that moment is gone, live, for both.
+    for (const page of [ann, bob]) await expect.poll(() => column(page, 'Lead in').getByText('Added after the start').count(), { timeout: 10_000 }).toBe(0);
+    await ann.screenshot({ path: artifact('history-board-restored.png') });
+  });
+
   it('at phone width, the history panel and the past board’s banner fit the screen', async () => {
     const { page: phone, context } = await boardPageAs(suite.browser, suite.server.url, annAccount.cookie, boardPath, { width: 390, height: 844 });
     try {
