@@ -29,7 +29,8 @@ export class ApiError extends Error {
 /** GETs whose last answer is kept, so a board reloaded without network still knows who and where you are. */
 const offlineReadable = (path: string) => path === '/api/me' || path === '/api/pipelines' || /^\/api\/workspaces\/[^/]+\/members$/.test(path);
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** One JSON call to the Lanes API; a refusal throws an ApiError with the server's reason. */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
