@@ -6,6 +6,8 @@ import { compactRoom, loadRoomUpdates } from '../store/update-log.ts';
 import { UpdateWriter } from '../store/update-writer.ts';
 import type { Log } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { defaultMaxTotalItems, docLimits, ItemBudget, type DocLimits } from './doc-limits.ts';
+import type { PresenceLimits } from './presence-guard.ts';
 import { Room, type Connection } from './room.ts';
 
 export interface RoomsOptions {
@@ -15,6 +17,13 @@ export interface RoomsOptions {
   unloadAfterMs?: number;
   /** Refuse updates that would grow a doc past this many bytes (MAX_DOC_BYTES). */
   maxDocBytes?: number;
+  /** Refuse updates that could grow a doc past this many items (MAX_DOC_ITEMS). */
+  maxDocItems?: number;
+  /** Refuse updates and loads that could grow all loaded docs together past this many items (MAX_TOTAL_ITEMS). */
+  maxTotalItems?: number;
+  /** Close a sender whose updates leave more than this many bytes waiting for dependencies (MAX_PENDING_BYTES). */
+  maxPendingBytes?: number;
+  presence?: PresenceLimits;
   metrics?: Metrics;
 }
 
@@ -39,6 +48,8 @@ export class Rooms {
   private readonly compactAfter: number;
   private readonly unloadAfterMs: number;
   private readonly maxDocBytes: number | undefined;
+  private readonly docLimits: DocLimits;
+  private readonly presence: PresenceLimits | undefined;
   private readonly metrics: Metrics | undefined;
 
   constructor(
@@ -49,6 +60,12 @@ export class Rooms {
     this.compactAfter = options.compactAfter ?? 500;
     this.unloadAfterMs = options.unloadAfterMs ?? 5_000;
     this.maxDocBytes = options.maxDocBytes;
+    this.docLimits = docLimits({
+      maxItems: options.maxDocItems,
+      maxPendingBytes: options.maxPendingBytes,
+      budget: new ItemBudget(options.maxTotalItems ?? defaultMaxTotalItems())
+    });
+    this.presence = options.presence;
     this.metrics = options.metrics;
     this.writer = new UpdateWriter(db, {
       onStored: (room, count) => this.afterStored(room, count),
@@ -62,6 +79,11 @@ export class Rooms {
 
   get loadedCount(): number {
     return this.entries.size;
+  }
+
+  /** Items held by every loaded doc, against MAX_TOTAL_ITEMS. */
+  get items(): { used: number; limit: number } {
+    return { used: this.docLimits.budget.used, limit: this.docLimits.budget.limit };
   }
 
   /** Load (or reuse) a room and hold it open until `release`. */
@@ -139,10 +161,18 @@ export class Rooms {
           target.disconnect(connection, rejection.code, closeReason(rejection.message));
         }
       },
-      this.maxDocBytes
+      this.maxDocBytes,
+      { doc: this.docLimits, presence: this.presence }
     );
     const { updates, logRows } = await loadRoomUpdates(this.db, name);
-    room.load(updates);
+    try {
+      room.load(updates);
+    } catch (error) {
+      // A stored doc too big to hold (DocRefused): nothing of it stays in memory; the upgrade says why.
+      room.destroy();
+      this.log.warn('room not opened', { room: name, error: (error as Error).message });
+      throw error;
+    }
     const kind = parseRoom(name)?.kind;
     const { from, to } = kind === 'board' ? migrateBoard(room.doc) : kind === 'contacts' ? migrateContacts(room.doc) : { from: 0, to: 0 };
     if (from !== to) this.log.info('migrated doc', { room: name, from, to });

@@ -23,6 +23,16 @@ describe('presence', () => {
     expect(peopleOf(peers)).toEqual([{ user: expect.objectContaining({ id: 'ann' }), idle: false, tabs: 2 }]);
   });
 
+  it('never hands a peer color that is not a hex color to the UI: it shows the user id color instead', () => {
+    const mine = new Awareness(new Y.Doc());
+    const states = mine.getStates();
+    states.set(21, { user: { id: 'eve', name: 'Eve', color: 'red;background:url(https://evil.example/x)', colorLight: 'url(https://evil.example/y)' } });
+    states.set(22, { user: { id: 'ann', name: 'Ann', color: '#12ab9f', colorLight: '#12ab9f33' } });
+    const [ann, eve] = readPeers(mine);
+    expect(eve.user).toEqual({ id: 'eve', name: 'Eve', ...colorFor('eve') });
+    expect(ann.user).toMatchObject({ color: '#12ab9f', colorLight: '#12ab9f33' });
+  });
+
   it('throttles to one call per interval with the latest arguments, and never drops the last one', () => {
     vi.useFakeTimers();
     try {
