@@ -118,6 +118,24 @@ describe('presence guard', () => {
     expect([...seenBy(bob.sent).keys()]).toEqual([]);
   });
 
+  it('lets a reconnecting tab of the same user take its client id over from its lingering old socket', () => {
+    const room = makeRoom();
+    const watcher = connection('bob', 'Bob');
+    const old = connection('ann', 'Ann');
+    const fresh = connection('ann', 'Ann');
+    room.join(watcher.conn);
+    room.join(old.conn);
+    room.receive(old.conn, awarenessMessage(new Map([[1, { openDealId: 'd1' }]]), 1));
+    room.join(fresh.conn);
+    room.receive(fresh.conn, awarenessMessage(new Map([[1, { openDealId: 'd2' }]]), 2));
+    expect(room.awareness.getStates().get(1)).toMatchObject({ openDealId: 'd2', user: { id: 'ann' } });
+    // The old socket's close no longer removes the state: it is the new socket's now.
+    room.leave(old.conn);
+    expect(room.awareness.getStates().get(1)).toMatchObject({ openDealId: 'd2' });
+    room.leave(fresh.conn);
+    expect(room.awareness.getStates().has(1)).toBe(false);
+  });
+
   it('closes a connection past its presence message rate (queries count too), and lets a steady 30 per second through', () => {
     let now = 0;
     const awareness = new Awareness(new Y.Doc());

@@ -73,9 +73,10 @@ export class PresenceGuard {
     const claimed: number[] = [];
     for (const client of scratch.meta.keys()) {
       const current = this.owners.get(client);
-      if (current && current !== owner) continue;
+      // A tab that reconnects keeps its client id while its old socket may linger: the same user takes it over.
+      if (current && current !== owner && current.userId !== owner.userId) continue;
       const state = scratch.states.get(client);
-      if (!current) {
+      if (current !== owner) {
         // Removing a client nobody owns changes nothing; keeping its clock would only grow the room's memory.
         if (state === undefined) continue;
         claimed.push(client);
@@ -91,6 +92,8 @@ export class PresenceGuard {
       accepted.push(client);
     }
     for (const client of claimed) {
+      const previous = this.owners.get(client);
+      if (previous) this.owned.get(previous)?.clients.delete(client);
       entry.clients.add(client);
       this.owners.set(client, owner);
     }

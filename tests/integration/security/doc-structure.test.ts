@@ -95,6 +95,9 @@ describe.each(storageKinds)('a doc split into too many items on $label', ({ crea
     const after = await scrapeMetrics(server.url);
     console.log(`split attack: closed with 4413 after ${sent} delete messages; server RSS ${mib(rss(before))} → ${mib(rss(after))} MiB`);
     expect(rss(after) - rss(before)).toBeLessThan(128 * 1024 * 1024);
+    // Both loaded boards together: Ann's, split to just under MAX_DOC_ITEMS, and Zed's.
+    expect(after.get('lanes_doc_items')).toBeGreaterThan(20_000);
+    expect(after.get('lanes_doc_items')).toBeLessThan(MAX_DOC_ITEMS + 5_000);
     for (const client of clients.splice(0)) client.destroy();
   });
 
