@@ -6,7 +6,7 @@ import { compactRoom, loadRoomUpdates } from '../store/update-log.ts';
 import { UpdateWriter } from '../store/update-writer.ts';
 import type { Log } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { defaultMaxTotalItems, docLimits, ItemBudget, type DocLimits } from './doc-limits.ts';
+import { defaultMaxTotalItems, docLimits, DocRefused, ItemBudget, type DocLimits } from './doc-limits.ts';
 import type { PresenceLimits } from './presence-guard.ts';
 import { Room, type Connection } from './room.ts';
 
@@ -45,6 +45,11 @@ export class Rooms {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
   private readonly unloading = new Map<string, Promise<void>>();
+  /**
+   * Stored docs too large for this process's limits (413): nobody can change them while they are refused, so they
+   * stay refused without reading and counting them again at every reconnect.
+   */
+  private readonly tooLarge = new Map<string, DocRefused>();
   private readonly compactAfter: number;
   private readonly unloadAfterMs: number;
   private readonly maxDocBytes: number | undefined;
@@ -88,6 +93,8 @@ export class Rooms {
 
   /** Load (or reuse) a room and hold it open until `release`. */
   async acquire(name: string): Promise<Room> {
+    const refused = this.tooLarge.get(name);
+    if (refused) throw refused;
     await this.unloading.get(name);
     let entry = this.entries.get(name);
     if (!entry) {
@@ -170,6 +177,7 @@ export class Rooms {
     } catch (error) {
       // A stored doc too big to hold (DocRefused): nothing of it stays in memory; the upgrade says why.
       room.destroy();
+      if (error instanceof DocRefused && error.status === 413) this.tooLarge.set(name, error);
       this.log.warn('room not opened', { room: name, error: (error as Error).message });
       throw error;
     }

@@ -112,7 +112,9 @@ describe.each(storageKinds)('a doc split into too many items on $label', ({ crea
       const refused = await fetch(`${lowered.url}/ws/${boardRoom(ann.pipelineId)}`, { headers: { authorization: `Bearer ${ann.token}` } });
       expect(refused.status).toBe(413);
       expect(await refused.json()).toMatchObject({ error: 'doc_too_large', reason: expect.stringMatching(/too large to open/) });
-      expect(logLinesSince(lowered, logFrom)).toContainEqual(expect.objectContaining({ message: 'room not opened', room: boardRoom(ann.pipelineId) }));
+      // Read and counted once: the second attempt is answered from memory.
+      const notOpened = logLinesSince(lowered, logFrom).filter((line) => line.message === 'room not opened');
+      expect(notOpened).toEqual([expect.objectContaining({ room: boardRoom(ann.pipelineId), error: expect.stringMatching(/too large to open/) })]);
       // The process is fine and so is every other board.
       expect((await fetch(`${lowered.url}/healthz`)).status).toBe(200);
       const zedBoard = connect(lowered, boardRoom(zed.pipelineId), zed.token);
