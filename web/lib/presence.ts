@@ -77,6 +77,25 @@ export function readPeers(awareness: Awareness): Peer[] {
 }
 
 /**
+ * Rewrite, as they arrive, peer colors that are not hex colors to the peer's own, so nothing that draws presence
+ * (the notes editor's cursors read the awareness directly) puts a color of someone else's choice into CSS. Register
+ * before anything else listens to this awareness.
+ */
+export function keepPeerColorsSafe(awareness: Awareness): () => void {
+  const sanitize = ({ added, updated }: { added: number[]; updated: number[] }) => {
+    for (const clientId of [...added, ...updated]) {
+      const state = awareness.getStates().get(clientId) as Partial<PresenceState> | undefined;
+      const user = state?.user;
+      if (!user || typeof user !== 'object' || typeof user.id !== 'string') continue;
+      const colors = safeColors(user.id, user.color, user.colorLight);
+      if (colors.color !== user.color || colors.colorLight !== user.colorLight) state.user = { ...user, ...colors };
+    }
+  };
+  awareness.on('change', sanitize);
+  return () => awareness.off('change', sanitize);
+}
+
+/**
  * Call `run` at most once per `intervalMs`, always with the latest arguments, and always once more after the last
  * call (trailing), so the final position of a drag is never lost.
  */
