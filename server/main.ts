@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp, DEFAULT_RATE_LIMITS } from './app.ts';
 import { retentionFromEnv } from './history/retention.ts';
+import { DEFAULT_MAX_DOC_ITEMS, DEFAULT_MAX_PENDING_BYTES, defaultMaxTotalItems } from './sync/doc-limits.ts';
+import { DEFAULT_PRESENCE_LIMITS } from './sync/presence-guard.ts';
 import { consoleLog } from './log.ts';
 import { openDb } from './store/db.ts';
 import { migrate } from './store/migrations.ts';
@@ -42,7 +44,19 @@ const { app, rooms, injectWebSocket, wss, stopAccepting } = createApp({
   log,
   clock: Date.now,
   uiDir,
-  rooms: { unloadAfterMs: envInt('ROOM_UNLOAD_MS', 5_000), maxDocBytes: envInt('MAX_DOC_BYTES', 50 * 1024 * 1024), retention },
+  rooms: {
+    unloadAfterMs: envInt('ROOM_UNLOAD_MS', 5_000),
+    maxDocBytes: envInt('MAX_DOC_BYTES', 50 * 1024 * 1024),
+    maxDocItems: envInt('MAX_DOC_ITEMS', DEFAULT_MAX_DOC_ITEMS),
+    maxTotalItems: envInt('MAX_TOTAL_ITEMS', defaultMaxTotalItems()),
+    maxPendingBytes: envInt('MAX_PENDING_BYTES', DEFAULT_MAX_PENDING_BYTES),
+    retention,
+    presence: {
+      maxStateBytes: envInt('MAX_PRESENCE_STATE_BYTES', DEFAULT_PRESENCE_LIMITS.maxStateBytes),
+      maxClientsPerConnection: envInt('MAX_PRESENCE_CLIENTS', DEFAULT_PRESENCE_LIMITS.maxClientsPerConnection),
+      maxMessagesPerSecond: envInt('MAX_PRESENCE_PER_SECOND', DEFAULT_PRESENCE_LIMITS.maxMessagesPerSecond)
+    }
+  },
   sockets: { maxMessageBytes: envInt('MAX_MESSAGE_BYTES', 1024 * 1024), maxSendBufferBytes: envInt('MAX_SEND_BUFFER_BYTES', 8 * 1024 * 1024) },
   readyMaxPending: envInt('READY_MAX_PENDING', 10_000),
   trustProxy: ['1', 'true', 'yes'].includes((process.env.TRUST_PROXY ?? '').toLowerCase()),

@@ -5,6 +5,7 @@ export interface MetricsSource {
   readonly connectionCount: number;
   readonly loadedCount: number;
   readonly writer: { readonly pendingCount: number };
+  readonly items: { readonly used: number };
 }
 
 /** Events per second over the last `windowSeconds` whole seconds, from per-second buckets (no timers). */
@@ -81,6 +82,7 @@ export class Metrics {
     });
     this.gauge('lanes_connections', 'Live sync sockets', (source) => source.connectionCount);
     this.gauge('lanes_rooms_loaded', 'Rooms (docs) held in memory', (source) => source.loadedCount);
+    this.gauge('lanes_doc_items', 'Items (structs) held by every loaded doc, counted against MAX_TOTAL_ITEMS', (source) => source.items.used);
     this.gauge('lanes_pending_writes', 'Updates accepted but not yet stored in the update log', (source) => source.writer.pendingCount);
     this.messagesIn = new Counter({ name: 'lanes_messages_in_total', help: 'WebSocket messages received from clients (any kind, valid or not)', registers });
     this.updatesIn = new Counter({ name: 'lanes_updates_in_total', help: 'Doc updates accepted from clients', registers });

@@ -15,6 +15,10 @@ export const CLOSE_READ_ONLY = 4403;
 export const CLOSE_SIGNED_OUT = 4401;
 export const CLOSE_DOC_TOO_LARGE = 4413;
 export const CLOSE_BAD_MESSAGE = 1007;
+/** A message within the protocol but past a bound on presence or on updates waiting for dependencies. */
+export const CLOSE_POLICY = 1008;
+/** The process is at its memory budget for docs: the client may retry later. */
+export const CLOSE_TRY_LATER = 1013;
 
 /** A message the server will not take: the sender is closed with `code`, nobody else is affected. */
 export class Rejection extends Error {
@@ -61,17 +65,24 @@ export function encodeAwareness(awareness: awarenessProtocol.Awareness, clients:
   return encoding.toUint8Array(encoder);
 }
 
+/** Checks a decoded doc update before it is applied; throws a Rejection to refuse it. */
+export type AdmitUpdate = (update: Uint8Array, decoded: ReturnType<typeof Y.decodeUpdate>) => void;
+/** Returns the awareness update to apply in place of the client's (null: nothing), or throws a Rejection. */
+export type AdmitAwareness = (update: Uint8Array) => Uint8Array | null;
+
 /**
  * Apply one message from a client to the room's doc and awareness, with `origin` as the transaction origin.
  * Every document update is decoded in full before anything is applied, then passed to `admit`, which may throw a
- * Rejection (read-only connection, doc too large). Returns the replies to send back to that client (maybe none).
- * Throws ProtocolError on anything malformed; nothing of a refused message reaches the doc.
+ * Rejection (read-only connection, doc too large); every awareness update goes through `admitAwareness`.
+ * Returns the replies to send back to that client (maybe none). Throws ProtocolError on anything malformed;
+ * nothing of a refused message reaches the doc.
  */
 export function readMessage(
   message: Uint8Array,
   target: { doc: Y.Doc; awareness: awarenessProtocol.Awareness },
   origin: unknown,
-  admit: (update: Uint8Array) => void = () => {}
+  admit: AdmitUpdate = () => {},
+  admitAwareness: AdmitAwareness = (update) => update
 ): Uint8Array[] {
   const decoder = decoding.createDecoder(message);
   let type: number;
@@ -91,13 +102,16 @@ export function readMessage(
   switch (type) {
     case MESSAGE_SYNC:
       return readSync(syncType, body!, target.doc, origin, admit);
-    case MESSAGE_AWARENESS:
+    case MESSAGE_AWARENESS: {
+      const admitted = admitAwareness(body!);
+      if (!admitted) return [];
       try {
-        awarenessProtocol.applyAwarenessUpdate(target.awareness, body!, origin);
+        awarenessProtocol.applyAwarenessUpdate(target.awareness, admitted, origin);
       } catch (error) {
         throw new ProtocolError(`malformed awareness update: ${(error as Error).message}`);
       }
       return [];
+    }
     case MESSAGE_QUERY_AWARENESS:
       return [encodeAwareness(target.awareness, [...target.awareness.getStates().keys()])];
     case MESSAGE_AUTH:
@@ -113,7 +127,7 @@ export function readMessage(
  * the client which of its changes the server holds (the UI's "not yet confirmed" count), and the client answers
  * with anything the server lacks. A stock client handles both as usual.
  */
-function readSync(syncType: number, body: Uint8Array, doc: Y.Doc, origin: unknown, admit: (update: Uint8Array) => void): Uint8Array[] {
+function readSync(syncType: number, body: Uint8Array, doc: Y.Doc, origin: unknown, admit: AdmitUpdate): Uint8Array[] {
   switch (syncType) {
     case syncProtocol.messageYjsSyncStep1: {
       const reply = encoding.createEncoder();
@@ -127,12 +141,13 @@ function readSync(syncType: number, body: Uint8Array, doc: Y.Doc, origin: unknow
     }
     case syncProtocol.messageYjsSyncStep2:
     case syncProtocol.messageYjsUpdate: {
+      let decoded: ReturnType<typeof Y.decodeUpdate>;
       try {
-        Y.decodeUpdate(body);
+        decoded = Y.decodeUpdate(body);
       } catch (error) {
         throw new ProtocolError(`update does not decode: ${(error as Error).message}`);
       }
-      admit(body);
+      admit(body, decoded);
       try {
         Y.applyUpdate(doc, body, origin);
       } catch (error) {

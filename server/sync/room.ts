@@ -1,13 +1,29 @@
 import * as Y from 'yjs';
-import { Awareness, removeAwarenessStates } from 'y-protocols/awareness';
+import { Awareness } from 'y-protocols/awareness';
 import type { Role } from '../../shared/api.ts';
 import { clocksAfter, encodeAccess, encodeStored, type AccessState, type Extension } from '../../shared/sync-extensions.ts';
-import { CLOSE_DOC_TOO_LARGE, CLOSE_READ_ONLY, encodeAwareness, encodeDocUpdate, encodeSyncStep1, ProtocolError, readMessage, Rejection } from './protocol.ts';
+import { checkLoad, docLimits, dropPending, growthRefusal, itemsIn, pendingBytes, pendingRefusal, shapeOf, worstCaseGrowth, type DocLimits } from './doc-limits.ts';
+import { DEFAULT_PRESENCE_LIMITS, PresenceGuard, type PresenceLimits } from './presence-guard.ts';
+import {
+  CLOSE_DOC_TOO_LARGE,
+  CLOSE_READ_ONLY,
+  encodeAwareness,
+  encodeDocUpdate,
+  encodeSyncStep1,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SYNC,
+  ProtocolError,
+  readMessage,
+  Rejection
+} from './protocol.ts';
 
 /** One client socket as a room sees it: the socket layer adapts a real WebSocket to this. */
 export interface Connection {
   readonly id: string;
   readonly userId: string;
+  /** The user's display name, which the server writes into their presence. */
+  readonly userName?: string;
   /** The session the socket was opened with (null for API tokens): logging that session out closes it. */
   readonly sessionId?: string | null;
   /** A viewer's connection: it receives the doc and live updates; any change it sends is refused. */
@@ -41,6 +57,12 @@ export function updateAuthor(origin: unknown): string | null {
   return null;
 }
 
+/** Bounds on what one room holds besides its byte size; see doc-limits.ts and presence-guard.ts. */
+export interface RoomLimits {
+  doc?: DocLimits;
+  presence?: PresenceLimits;
+}
+
 export interface RoomHooks {
   /** Every update the room accepts, except those replayed from storage, with who made it (null: the system). */
   onUpdate(room: Room, update: Uint8Array, userId: string | null): void;
@@ -52,8 +74,12 @@ export interface RoomHooks {
 export class Room {
   readonly doc = new Y.Doc();
   readonly awareness = new Awareness(this.doc);
-  /** Each connection and the awareness client ids it has announced, to clear them when it leaves. */
-  private readonly connections = new Map<Connection, Set<number>>();
+  private readonly connections = new Set<Connection>();
+  /** Which awareness client ids each connection owns, and what it may publish in them. */
+  private readonly presence: PresenceGuard;
+  private readonly docLimits: DocLimits;
+  /** Items (structs) the doc holds, as counted into the process budget. */
+  private items = 0;
   /**
    * Bytes of every update the doc took in (stored state at load plus each accepted update): a cheap upper bound on
    * the doc's encoded size, since an update never shrinks when merged. Reset by the next load after compaction.
@@ -65,8 +91,11 @@ export class Room {
   constructor(
     readonly name: string,
     private readonly hooks: RoomHooks,
-    private readonly maxDocBytes = DEFAULT_MAX_DOC_BYTES
+    private readonly maxDocBytes = DEFAULT_MAX_DOC_BYTES,
+    limits: RoomLimits = {}
   ) {
+    this.docLimits = limits.doc ?? docLimits();
+    this.presence = new PresenceGuard(this.awareness, limits.presence ?? DEFAULT_PRESENCE_LIMITS);
     this.awareness.setLocalState(null);
     this.doc.on('update', this.handleUpdate);
     this.awareness.on('update', this.handleAwareness);
@@ -77,24 +106,37 @@ export class Room {
   }
 
   get connectionList(): Connection[] {
-    return [...this.connections.keys()];
+    return [...this.connections];
+  }
+
+  get itemCount(): number {
+    return this.items;
   }
 
   get approximateBytes(): number {
     return this.receivedBytes;
   }
 
-  /** Replay stored state: snapshot and log rows, in order. */
+  /**
+   * Replay stored state: snapshot and log rows, in order. Their structure is counted before anything is applied, so
+   * a stored doc too big to hold throws DocRefused instead of filling the heap.
+   */
   load(updates: readonly Uint8Array[]): void {
+    let estimate = 0;
+    for (const update of updates) {
+      estimate += worstCaseGrowth(shapeOf(Y.decodeUpdate(update)));
+      checkLoad(this.docLimits, estimate);
+    }
     this.doc.transact(() => {
       for (const update of updates) Y.applyUpdate(this.doc, update, LOADED_FROM_STORAGE);
     }, LOADED_FROM_STORAGE);
     this.receivedBytes = updates.reduce((sum, update) => sum + update.length, 0);
     for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc))) this.storedClocks.set(client, clock);
+    this.recount();
   }
 
   join(connection: Connection): void {
-    this.connections.set(connection, new Set());
+    this.connections.add(connection);
     connection.send(encodeSyncStep1(this.doc));
     const present = [...this.awareness.getStates().keys()];
     if (present.length) connection.send(encodeAwareness(this.awareness, present));
@@ -104,7 +146,15 @@ export class Room {
   receive(connection: Connection, message: Uint8Array): void {
     if (!this.connections.has(connection)) return;
     try {
-      const replies = readMessage(message, this, connection, (update) => this.admit(connection, update));
+      if (message[0] === MESSAGE_AWARENESS || message[0] === MESSAGE_QUERY_AWARENESS) this.presence.count(connection);
+      const replies = readMessage(
+        message,
+        this,
+        connection,
+        (update, decoded) => this.admit(connection, update, shapeOf(decoded)),
+        (update) => this.presence.admit(connection, update)
+      );
+      if (message[0] === MESSAGE_SYNC) this.refuseLingeringPending();
       for (const reply of replies) connection.send(reply);
     } catch (error) {
       const rejection = error instanceof Rejection ? error : new ProtocolError((error as Error).message);
@@ -123,24 +173,41 @@ export class Room {
    * May this update reach the doc? Updates that change nothing always may: a viewer's client sends its (empty)
    * sync step 2 on connect, and a full doc must still let clients sync.
    */
-  private admit(connection: Connection, update: Uint8Array): void {
-    const overLimit = this.receivedBytes + update.length > this.maxDocBytes;
-    if (!connection.readOnly && !overLimit) return;
+  private admit(connection: Connection, update: Uint8Array, shape: ReturnType<typeof shapeOf>): void {
+    const refusal = connection.readOnly ? new Rejection(CLOSE_READ_ONLY, 'read-only: viewers cannot change this board') : this.growthRefusal(update, shape);
+    if (!refusal) return;
     if (Y.snapshotContainsUpdate(Y.snapshot(this.doc), update)) return;
-    if (connection.readOnly) throw new Rejection(CLOSE_READ_ONLY, 'read-only: viewers cannot change this board');
-    throw new Rejection(CLOSE_DOC_TOO_LARGE, `document is full: it would grow past ${this.maxDocBytes} bytes`);
+    throw refusal;
+  }
+
+  /** Bytes (updates waiting for dependencies included) and items, for this doc and for the process. */
+  private growthRefusal(update: Uint8Array, shape: ReturnType<typeof shapeOf>): Rejection | null {
+    if (this.receivedBytes + pendingBytes(this.doc) + update.length > this.maxDocBytes) {
+      return new Rejection(CLOSE_DOC_TOO_LARGE, `document is full: it would grow past ${this.maxDocBytes} bytes`);
+    }
+    return growthRefusal(this.docLimits, this.items, shape);
+  }
+
+  /**
+   * Updates whose dependencies never arrive would wait in memory, unstored, re-read by every later update. A client
+   * that sends one while its earlier changes are still on the way is normal; past a small bound, drop what waits and
+   * close the sender (a stock client resyncs on reconnect).
+   */
+  private refuseLingeringPending(): void {
+    const refusal = pendingRefusal(this.docLimits, this.doc);
+    if (!refusal) return;
+    dropPending(this.doc);
+    throw refusal;
   }
 
   leave(connection: Connection): void {
-    const clients = this.connections.get(connection);
-    if (!clients) return;
-    this.connections.delete(connection);
-    if (clients.size) removeAwarenessStates(this.awareness, [...clients], null);
+    if (!this.connections.delete(connection)) return;
+    this.presence.forget(connection);
   }
 
   /** Close every connection, e.g. on shutdown. */
   closeAll(code: number, reason: string): void {
-    for (const connection of [...this.connections.keys()]) {
+    for (const connection of [...this.connections]) {
       this.leave(connection);
       connection.close(code, reason);
     }
@@ -149,8 +216,18 @@ export class Room {
   destroy(): void {
     this.doc.off('update', this.handleUpdate);
     this.awareness.off('update', this.handleAwareness);
+    this.presence.destroy();
     this.awareness.destroy();
     this.doc.destroy();
+    this.docLimits.budget.change(-this.items);
+    this.items = 0;
+  }
+
+  /** Count the doc's items again (one step per client) and move the process budget by the difference. */
+  private recount(): void {
+    const items = itemsIn(this.doc);
+    this.docLimits.budget.change(items - this.items);
+    this.items = items;
   }
 
   /**
@@ -187,25 +264,18 @@ export class Room {
   }
 
   private broadcast(message: Uint8Array, except?: unknown): void {
-    for (const connection of this.connections.keys()) if (connection !== except) connection.send(message);
+    for (const connection of this.connections) if (connection !== except) connection.send(message);
   }
 
   private handleUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === LOADED_FROM_STORAGE) return;
+    this.recount();
     this.receivedBytes += update.length;
     this.hooks.onUpdate(this, update, updateAuthor(origin));
     this.broadcast(encodeDocUpdate(update), origin);
   };
 
-  private handleAwareness = (
-    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown
-  ): void => {
-    const owned = this.connections.get(origin as Connection);
-    if (owned) {
-      for (const client of added) owned.add(client);
-      for (const client of removed) owned.delete(client);
-    }
+  private handleAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
     const changed = [...added, ...updated, ...removed];
     if (changed.length) this.broadcast(encodeAwareness(this.awareness, changed));
   };

@@ -8,6 +8,8 @@ import { DEFAULT_RETENTION, type RetentionPolicy } from '../history/retention.ts
 import { UpdateWriter } from '../store/update-writer.ts';
 import type { Log } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { defaultMaxTotalItems, docLimits, DocRefused, ItemBudget, type DocLimits } from './doc-limits.ts';
+import type { PresenceLimits } from './presence-guard.ts';
 import { Room, type Connection } from './room.ts';
 
 export interface RoomsOptions {
@@ -21,6 +23,13 @@ export interface RoomsOptions {
   retention?: RetentionPolicy;
   /** When updates are accepted (their stored time); tests pass a fake clock. */
   clock?: () => number;
+  /** Refuse updates that could grow a doc past this many items (MAX_DOC_ITEMS). */
+  maxDocItems?: number;
+  /** Refuse updates and loads that could grow all loaded docs together past this many items (MAX_TOTAL_ITEMS). */
+  maxTotalItems?: number;
+  /** Close a sender whose updates leave more than this many bytes waiting for dependencies (MAX_PENDING_BYTES). */
+  maxPendingBytes?: number;
+  presence?: PresenceLimits;
   metrics?: Metrics;
 }
 
@@ -42,9 +51,16 @@ export class Rooms {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
   private readonly unloading = new Map<string, Promise<void>>();
+  /**
+   * Stored docs too large for this process's limits (413): nobody can change them while they are refused, so they
+   * stay refused without reading and counting them again at every reconnect.
+   */
+  private readonly tooLarge = new Map<string, DocRefused>();
   private readonly compactAfter: number;
   private readonly unloadAfterMs: number;
   private readonly maxDocBytes: number | undefined;
+  private readonly docLimits: DocLimits;
+  private readonly presence: PresenceLimits | undefined;
   private readonly metrics: Metrics | undefined;
   private readonly retention: RetentionPolicy;
   private readonly clock: () => number;
@@ -58,6 +74,12 @@ export class Rooms {
     this.compactAfter = options.compactAfter ?? 500;
     this.unloadAfterMs = options.unloadAfterMs ?? 5_000;
     this.maxDocBytes = options.maxDocBytes;
+    this.docLimits = docLimits({
+      maxItems: options.maxDocItems,
+      maxPendingBytes: options.maxPendingBytes,
+      budget: new ItemBudget(options.maxTotalItems ?? defaultMaxTotalItems())
+    });
+    this.presence = options.presence;
     this.metrics = options.metrics;
     this.retention = options.retention ?? DEFAULT_RETENTION;
     this.clock = options.clock ?? Date.now;
@@ -75,8 +97,15 @@ export class Rooms {
     return this.entries.size;
   }
 
+  /** Items held by every loaded doc, against MAX_TOTAL_ITEMS. */
+  get items(): { used: number; limit: number } {
+    return { used: this.docLimits.budget.used, limit: this.docLimits.budget.limit };
+  }
+
   /** Load (or reuse) a room and hold it open until `release`. */
   async acquire(name: string): Promise<Room> {
+    const refused = this.tooLarge.get(name);
+    if (refused) throw refused;
     await this.unloading.get(name);
     let entry = this.entries.get(name);
     if (!entry) {
@@ -177,10 +206,19 @@ export class Rooms {
           target.disconnect(connection, rejection.code, closeReason(rejection.message));
         }
       },
-      this.maxDocBytes
+      this.maxDocBytes,
+      { doc: this.docLimits, presence: this.presence }
     );
     const { updates, logRows } = await loadRoomUpdates(this.db, name);
-    room.load(updates);
+    try {
+      room.load(updates);
+    } catch (error) {
+      // A stored doc too big to hold (DocRefused): nothing of it stays in memory; the upgrade says why.
+      room.destroy();
+      if (error instanceof DocRefused && error.status === 413) this.tooLarge.set(name, error);
+      this.log.warn('room not opened', { room: name, error: (error as Error).message });
+      throw error;
+    }
     const kind = parseRoom(name)?.kind;
     const { from, to } = kind === 'board' ? migrateBoard(room.doc) : kind === 'contacts' ? migrateContacts(room.doc) : { from: 0, to: 0 };
     if (from !== to) this.log.info('migrated doc', { room: name, from, to });

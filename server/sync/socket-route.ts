@@ -10,8 +10,10 @@ import { signOutKey } from '../auth/middleware.ts';
 import { pipelineAccess, roleIn } from '../store/workspaces.ts';
 import type { Metrics } from '../metrics.ts';
 import { CLOSE_READ_ONLY, CLOSE_SIGNED_OUT, isDocUpdateMessage } from './protocol.ts';
+import { DocRefused } from './doc-limits.ts';
 import type { Connection, Room } from './room.ts';
 import type { Rooms } from './rooms.ts';
+import { SendBound } from './send-bound.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -43,7 +45,7 @@ export async function roomAccess(deps: AppDeps, userId: string, roomName: string
 
 function socketConnection(
   ws: WSContext,
-  user: string,
+  user: { id: string; name: string },
   sessionId: string | null,
   access: { readOnly: boolean; role?: Role; extensions: ReadonlySet<Extension> },
   onOverflow: () => void,
@@ -52,9 +54,12 @@ function socketConnection(
   metrics?: Metrics
 ): Connection {
   const raw = ws.raw as WebSocket;
+  const bound = new SendBound(limits.maxSendBufferBytes);
+  const send = (message: Uint8Array, written?: () => void) => raw.send(message, written && (() => written()));
   return {
     id: newId(),
-    userId: user,
+    userId: user.id,
+    userName: user.name,
     sessionId,
     readOnly: access.readOnly,
     role: access.role,
@@ -62,12 +67,11 @@ function socketConnection(
     send: (message) => {
       if (raw.readyState !== 1) return;
       // A client that stopped reading: its messages pile up in memory. Past the bound, let it go; it resyncs later.
-      if (raw.bufferedAmount + message.length > limits.maxSendBufferBytes) {
+      if (!bound.offer(message, raw.bufferedAmount, send)) {
         onOverflow();
         raw.terminate();
         return;
       }
-      raw.send(message);
       if (metrics && isDocUpdateMessage(message)) metrics.updateOut();
     },
     close: (code, reason) => {
@@ -95,6 +99,13 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
     if (!access.ok) return c.json({ error: access.status === 403 ? 'forbidden' : 'not_found', reason: access.reason }, access.status);
     c.set('readOnly', access.readOnly);
     c.set('role', access.role);
+    // Load the room before the upgrade, so a stored doc too big to hold is refused with a status, not a crash.
+    try {
+      rooms.release(await rooms.acquire(c.req.param('room')!));
+    } catch (error) {
+      if (!(error instanceof DocRefused)) throw error;
+      return c.json({ error: error.status === 413 ? 'doc_too_large' : 'unavailable', reason: error.message }, error.status);
+    }
     return next();
   };
 
@@ -134,7 +145,7 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
           } else deps.log.warn('socket error', { ...logFields(), error: error.message });
         });
         const overflow = () => deps.log.warn('dropping a client that stopped reading', { ...logFields(), limit: limits.maxSendBufferBytes });
-        connection = socketConnection(ws, user.id, sessionId, { readOnly, role, extensions }, overflow, () => (closedByServer = true), limits, metrics);
+        connection = socketConnection(ws, user, sessionId, { readOnly, role, extensions }, overflow, () => (closedByServer = true), limits, metrics);
         room.join(connection);
       },
       onMessage: (event, ws) => {

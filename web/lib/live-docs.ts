@@ -6,6 +6,7 @@ import type { DocLink } from './board-store.svelte.ts';
 import { Confirmations } from './confirmations.ts';
 import { nextStatus, reconnectDelay, type ConnectionStatus, type SocketEvent } from './connection-status.ts';
 import { lastServerState, rememberLocalDoc, rememberServerState } from './offline.ts';
+import { keepPeerColorsSafe } from './presence.ts';
 
 /** The sync endpoint of the server that served this page. */
 export function syncUrl(): string {
@@ -59,6 +60,7 @@ export function openLiveDoc(room: string, options: LiveDocOptions): { doc: Y.Doc
     // Every close comes to `closed` below, which decides whether and when to try again.
     shouldReconnect: () => false
   });
+  keepPeerColorsSafe(provider.awareness);
   const confirmations = new Confirmations(doc, { server: provider, device: local }, lastServerState(localName));
 
   let status: ConnectionStatus = navigator.onLine ? 'connecting' : 'offline';

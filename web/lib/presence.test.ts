@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
-import { colorFor, peopleOf, readPeers, throttle } from './presence.ts';
+import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { colorFor, keepPeerColorsSafe, peopleOf, readPeers, throttle } from './presence.ts';
 
 describe('presence', () => {
   it('gives a user the same color every time and different users mostly different ones', () => {
@@ -21,6 +22,30 @@ describe('presence', () => {
     const peers = readPeers(mine);
     expect(peers.map((peer) => peer.clientId)).toEqual([11, 12]);
     expect(peopleOf(peers)).toEqual([{ user: expect.objectContaining({ id: 'ann' }), idle: false, tabs: 2 }]);
+  });
+
+  it('never hands a peer color that is not a hex color to the UI: it shows the user id color instead', () => {
+    const mine = new Awareness(new Y.Doc());
+    const states = mine.getStates();
+    states.set(21, { user: { id: 'eve', name: 'Eve', color: 'red;background:url(https://evil.example/x)', colorLight: 'url(https://evil.example/y)' } });
+    states.set(22, { user: { id: 'ann', name: 'Ann', color: '#12ab9f', colorLight: '#12ab9f33' } });
+    const [ann, eve] = readPeers(mine);
+    expect(eve.user).toEqual({ id: 'eve', name: 'Eve', ...colorFor('eve') });
+    expect(ann.user).toMatchObject({ color: '#12ab9f', colorLight: '#12ab9f33' });
+  });
+
+  it('rewrites a peer color that is not a hex color as it arrives, before the notes editor draws a cursor with it', () => {
+    const theirs = new Awareness(new Y.Doc());
+    theirs.setLocalState({ user: { id: 'eve', name: 'Eve', color: 'red;background:url(https://evil.example/x)', colorLight: '#abc' }, cursor: null });
+    const mine = new Awareness(new Y.Doc());
+    keepPeerColorsSafe(mine);
+    const drawn: unknown[] = [];
+    // Registered later, like y-codemirror.next's cursor layer: it reads what the sanitizer left.
+    mine.on('change', () => drawn.push(mine.getStates().get(theirs.clientID)?.user));
+    applyAwarenessUpdate(mine, encodeAwarenessUpdate(theirs, [theirs.clientID]), 'remote');
+    expect(drawn).toEqual([{ id: 'eve', name: 'Eve', color: colorFor('eve').color, colorLight: '#abc' }]);
+    theirs.destroy();
+    mine.destroy();
   });
 
   it('throttles to one call per interval with the latest arguments, and never drops the last one', () => {

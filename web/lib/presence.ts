@@ -1,4 +1,7 @@
 import type { Awareness } from 'y-protocols/awareness';
+import { colorFor, safeColors } from '$shared/presence-colors.ts';
+
+export { colorFor };
 
 /**
  * What each browser publishes in a doc's awareness (y-protocols), documented in the README. Fields other than
@@ -55,16 +58,6 @@ export interface Peer extends PresenceState {
   clientId: number;
 }
 
-const PALETTE = ['#d92d20', '#e04f16', '#b54708', '#4ca30d', '#099250', '#0e9384', '#0086c9', '#1570ef', '#444ce7', '#7839ee', '#ba24d5', '#dd2590'];
-
-/** The same user gets the same color on every screen and every day. */
-export function colorFor(userId: string): { color: string; colorLight: string } {
-  let hash = 2166136261;
-  for (let index = 0; index < userId.length; index++) hash = Math.imul(hash ^ userId.charCodeAt(index), 16777619);
-  const color = PALETTE[(hash >>> 0) % PALETTE.length];
-  return { color, colorLight: `${color}33` };
-}
-
 export function presenceUser(user: { id: string; name: string }): PresenceUser {
   return { id: user.id, name: user.name, ...colorFor(user.id) };
 }
@@ -76,9 +69,30 @@ export function readPeers(awareness: Awareness): Peer[] {
     if (clientId === awareness.clientID) continue;
     const user = (state as Partial<PresenceState>).user;
     if (!user || typeof user.id !== 'string' || typeof user.name !== 'string') continue;
-    peers.push({ ...(state as PresenceState), clientId });
+    // Colors go into CSS: a peer's own choice is used only when it is a hex color (the server checks it too).
+    const safeUser: PresenceUser = { id: user.id, name: user.name, ...safeColors(user.id, user.color, user.colorLight) };
+    peers.push({ ...(state as PresenceState), user: safeUser, clientId });
   }
   return peers.sort((a, b) => a.user.name.localeCompare(b.user.name) || a.clientId - b.clientId);
+}
+
+/**
+ * Rewrite, as they arrive, peer colors that are not hex colors to the peer's own, so nothing that draws presence
+ * (the notes editor's cursors read the awareness directly) puts a color of someone else's choice into CSS. Register
+ * before anything else listens to this awareness.
+ */
+export function keepPeerColorsSafe(awareness: Awareness): () => void {
+  const sanitize = ({ added, updated }: { added: number[]; updated: number[] }) => {
+    for (const clientId of [...added, ...updated]) {
+      const state = awareness.getStates().get(clientId) as Partial<PresenceState> | undefined;
+      const user = state?.user;
+      if (!user || typeof user !== 'object' || typeof user.id !== 'string') continue;
+      const colors = safeColors(user.id, user.color, user.colorLight);
+      if (colors.color !== user.color || colors.colorLight !== user.colorLight) state.user = { ...user, ...colors };
+    }
+  };
+  awareness.on('change', sanitize);
+  return () => awareness.off('change', sanitize);
 }
 
 /**

@@ -1,0 +1,135 @@
+import * as Y from 'yjs';
+import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import { safeColors } from '../../shared/presence-colors.ts';
+import { CLOSE_POLICY, ProtocolError, Rejection } from './protocol.ts';
+
+/** Bounds on what one connection may publish as presence (awareness). */
+export interface PresenceLimits {
+  /** One state, as JSON (MAX_PRESENCE_STATE_BYTES): a real one (user, open deal, drag, cursor) is under 1 KiB. */
+  maxStateBytes: number;
+  /** Awareness client ids one connection may own (MAX_PRESENCE_CLIENTS): a browser tab uses one. */
+  maxClientsPerConnection: number;
+  /** Sustained presence messages per second (MAX_PRESENCE_PER_SECOND), with a burst of twice that. */
+  maxMessagesPerSecond: number;
+}
+
+export const DEFAULT_PRESENCE_LIMITS: PresenceLimits = { maxStateBytes: 4096, maxClientsPerConnection: 4, maxMessagesPerSecond: 40 };
+
+/** Who the socket is, as the server knows it from the upgrade. */
+export interface PresenceOwner {
+  readonly userId: string;
+  readonly userName?: string;
+}
+
+interface Owned {
+  clients: Set<number>;
+  /** Token bucket for the message rate: refilled at maxMessagesPerSecond up to twice that. */
+  tokens: number;
+  refilledAt: number;
+}
+
+const MAX_NAME_LENGTH = 80;
+
+/**
+ * The room's gate for awareness: every update is decoded into a scratch Awareness (y-protocols' own decoding), and
+ * only what the sender may say is applied to the room's: states of client ids it owns, each tied to the socket's
+ * user with hex colors, within the size, client-id and rate bounds. Entries about other connections' client ids are
+ * dropped silently (a stock client relays the removals its own timeout makes); past a bound the sender is closed.
+ */
+export class PresenceGuard {
+  private readonly scratch = new Awareness(new Y.Doc());
+  private readonly owners = new Map<number, PresenceOwner>();
+  private readonly owned = new Map<PresenceOwner, Owned>();
+
+  constructor(
+    private readonly awareness: Awareness,
+    private readonly limits: PresenceLimits = DEFAULT_PRESENCE_LIMITS,
+    private readonly clock: () => number = Date.now
+  ) {}
+
+  /** Count one presence message (update or query) against the sender's rate; throws past it. */
+  count(owner: PresenceOwner): void {
+    const entry = this.entry(owner);
+    const now = this.clock();
+    const burst = 2 * this.limits.maxMessagesPerSecond;
+    entry.tokens = Math.min(burst, entry.tokens + ((now - entry.refilledAt) / 1000) * this.limits.maxMessagesPerSecond);
+    entry.refilledAt = now;
+    if (entry.tokens < 1) throw new Rejection(CLOSE_POLICY, `presence: more than ${this.limits.maxMessagesPerSecond} messages per second`);
+    entry.tokens -= 1;
+  }
+
+  /** The update to apply in place of `update` (null when nothing in it is the sender's to say), or throws. */
+  admit(owner: PresenceOwner, update: Uint8Array): Uint8Array | null {
+    const scratch = this.scratch;
+    scratch.states.clear();
+    scratch.meta.clear();
+    try {
+      applyAwarenessUpdate(scratch, update, null);
+    } catch (error) {
+      throw new ProtocolError(`malformed awareness update: ${(error as Error).message}`);
+    }
+    const entry = this.entry(owner);
+    const accepted: number[] = [];
+    const claimed: number[] = [];
+    for (const client of scratch.meta.keys()) {
+      const current = this.owners.get(client);
+      // A tab that reconnects keeps its client id while its old socket may linger: the same user takes it over.
+      if (current && current !== owner && current.userId !== owner.userId) continue;
+      const state = scratch.states.get(client);
+      if (current !== owner) {
+        // Removing a client nobody owns changes nothing; keeping its clock would only grow the room's memory.
+        if (state === undefined) continue;
+        claimed.push(client);
+        if (entry.clients.size + claimed.length > this.limits.maxClientsPerConnection) {
+          throw new Rejection(CLOSE_POLICY, `presence: at most ${this.limits.maxClientsPerConnection} client ids per connection`);
+        }
+      }
+      if (state !== undefined) {
+        const bytes = Buffer.byteLength(JSON.stringify(state));
+        if (bytes > this.limits.maxStateBytes) throw new Rejection(CLOSE_POLICY, `presence state of ${bytes} bytes, over ${this.limits.maxStateBytes}`);
+        scratch.states.set(client, tiedToUser(state, owner));
+      }
+      accepted.push(client);
+    }
+    for (const client of claimed) {
+      const previous = this.owners.get(client);
+      if (previous) this.owned.get(previous)?.clients.delete(client);
+      entry.clients.add(client);
+      this.owners.set(client, owner);
+    }
+    return accepted.length ? encodeAwarenessUpdate(scratch, accepted) : null;
+  }
+
+  /** A connection left: remove its states for everyone, then their clocks, which the protocol would keep forever. */
+  forget(owner: PresenceOwner): void {
+    const entry = this.owned.get(owner);
+    this.owned.delete(owner);
+    if (!entry) return;
+    const clients = [...entry.clients];
+    for (const client of clients) this.owners.delete(client);
+    removeAwarenessStates(this.awareness, clients, null);
+    for (const client of clients) this.awareness.meta.delete(client);
+  }
+
+  destroy(): void {
+    this.scratch.destroy();
+    this.scratch.doc.destroy();
+  }
+
+  private entry(owner: PresenceOwner): Owned {
+    let entry = this.owned.get(owner);
+    if (!entry) {
+      entry = { clients: new Set(), tokens: 2 * this.limits.maxMessagesPerSecond, refilledAt: this.clock() };
+      this.owned.set(owner, entry);
+    }
+    return entry;
+  }
+}
+
+/** The state with `user` replaced by the socket's user: id and name from the server, colors only if they are hex. */
+export function tiedToUser(state: unknown, owner: PresenceOwner): Record<string, unknown> {
+  const fields = state && typeof state === 'object' && !Array.isArray(state) ? (state as Record<string, unknown>) : {};
+  const given = fields.user && typeof fields.user === 'object' ? (fields.user as Record<string, unknown>) : {};
+  const name = owner.userName ?? (typeof given.name === 'string' ? given.name.slice(0, MAX_NAME_LENGTH) : 'Someone');
+  return { ...fields, user: { id: owner.userId, name, ...safeColors(owner.userId, given.color, given.colorLight) } };
+}
