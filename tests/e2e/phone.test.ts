@@ -122,6 +122,31 @@ describe('Lanes on a phone (390×844, touch)', () => {
     await expect(bob.getByTestId('move-announcement').textContent()).resolves.toBe(`Moved ${title} to Proposal.`);
   });
 
+  it('a long press lifts a card; carried onto a stage in the switcher it moves there, for the colleague too', async () => {
+    // The top bar is one line shorter once the last move is saved: measure after that, so nothing shifts mid-drag.
+    await expect.poll(() => bob.getByTestId('pending-changes').count()).toBe(0);
+    const card = column(bob, 'Demo').locator('[data-deal-id]').first();
+    const dealId = (await card.getAttribute('data-deal-id'))!;
+    const from = (await card.boundingBox())!;
+    const to = (await bob.getByRole('navigation', { name: 'Stages' }).getByRole('button', { name: /^Qualified/ }).boundingBox())!;
+    expect(to.x + to.width).toBeLessThanOrEqual(390); // on screen, where a finger can reach it
+    const session = await bob.context().newCDPSession(bob);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', x: number, y: number) =>
+      session.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+    const start = { x: from.x + from.width / 2, y: from.y + 30 };
+    const end = { x: to.x + to.width / 2, y: to.y + to.height / 2 };
+    await touch('touchStart', start.x, start.y);
+    await expect.poll(() => card.getAttribute('class')).toContain('dragging'); // held still: the card lifts
+    for (let step = 1; step <= 10; step++) {
+      await touch('touchMove', start.x + ((end.x - start.x) * step) / 10, start.y + ((end.y - start.y) * step) / 10);
+    }
+    await touch('touchEnd', end.x, end.y);
+
+    await expect.poll(() => column(bob, 'Qualified').locator('[data-deal-id]').first().getAttribute('data-deal-id')).toBe(dealId);
+    await expect.poll(() => column(ann, 'Qualified').locator(`[data-deal-id="${dealId}"]`).count(), { timeout: 5_000 }).toBe(1);
+    expect(await bob.getByRole('dialog').count()).toBe(0); // letting go after a drag does not open the deal
+  });
+
   it('Settings fits the screen and passes axe-core', async () => {
     await bob.getByRole('link', { name: 'Settings' }).tap();
     await bob.getByRole('heading', { name: 'Members' }).waitFor();
