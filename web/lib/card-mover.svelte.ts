@@ -7,8 +7,8 @@ export interface DropTarget {
 }
 
 /**
- * Moving a card, by mouse (HTML5 drag and drop) or keyboard (pick up, arrows, drop). Only the drop writes to the
- * doc, once; while a card is in flight only this local state changes.
+ * Moving a card, by mouse (HTML5 drag and drop), keyboard (pick up, arrows, drop) or the "Move to stage" menu. Only
+ * the drop writes to the doc, once; while a card is in flight only this local state changes.
  */
 export class CardMover {
   movingId = $state<string | null>(null);
@@ -73,6 +73,15 @@ export class CardMover {
     }
     this.reset();
     return dealId;
+  }
+
+  /** The "Move to stage" menu (touch, or no drag at all): the deal goes to the top of that stage, in one write. */
+  moveTo(dealId: string, stageId: string): void {
+    const deal = this.store.deal(dealId);
+    const stage = this.store.stages.find((candidate) => candidate.id === stageId);
+    if (!deal || !stage) return;
+    this.store.moveDeal(dealId, stageId, 0);
+    this.announcement = `Moved ${deal.title} to ${stage.name}.`;
   }
 
   cancel(): void {

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import type { AxeResults, Result } from 'axe-core';
+
+/** axe-core's browser bundle, read once: injected as a script so the page runs the real engine on its real DOM. */
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string;
+  help: string;
+  /** CSS selectors of the failing elements, with axe's one-line reason for each. */
+  nodes: string[];
+}
+
+/** Runs axe-core on the page as it is now and returns its serious and critical violations (an empty list is clean). */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
+  const results = (await page.evaluate(() => (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as AxeResults;
+  return results.violations.filter(isSeriousOrWorse).map(summarise);
+}
+
+const isSeriousOrWorse = (violation: Result) => violation.impact === 'serious' || violation.impact === 'critical';
+
+function summarise(violation: Result): AxeViolation {
+  return {
+    id: violation.id,
+    impact: violation.impact ?? 'unknown',
+    help: violation.help,
+    nodes: violation.nodes.map((node) => `${node.target.join(' ')}: ${node.failureSummary?.split('\n').slice(1).join(' ').trim() ?? ''}`)
+  };
+}
