@@ -1,9 +1,7 @@
-/** A money amount typed by a person ("12000", "12,000.50", " 900 "), or null when it is not a number. */
-export function readAmount(text: string): number | null {
-  const cleaned = text.replace(/[\s,]/g, '');
-  if (cleaned === '') return null;
-  const amount = Number(cleaned);
-  return Number.isFinite(amount) ? amount : null;
+/**
+ * The locale amounts are typed in: the browser's, since a workspace has no locale setting yet. The parser itself
+ * lives in shared/amount.ts so every form and the API read amounts the same way.
+ */
+export function typingLocale(): string {
+  return (typeof navigator !== 'undefined' && navigator.language) || 'en-US';
 }
-
-export const AMOUNT_HINT = 'enter an amount, like 12000';
