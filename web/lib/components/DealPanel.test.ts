@@ -91,4 +91,74 @@ describe('DealPanel', () => {
     expect(screen.getByLabelText('Value').matches(':disabled')).toBe(true);
     expect(screen.queryByRole('button', { name: 'Delete deal' })).toBeNull();
   });
+
+  it('reads "12k" as 12,000 and shows it before saving; refuses hex and exponents', async () => {
+    const { doc, dealId, store } = storeWithDeal();
+    render(DealPanel, { store, dealId, locale: 'en-US', onclose: () => {} });
+    const value = screen.getByLabelText('Value') as HTMLInputElement;
+    expect(value.value).toBe('3,000');
+    await fireEvent.input(value, { target: { value: '12k' } });
+    expect(screen.getByRole('status').textContent).toBe('= $12,000');
+    expect(readDeal(doc, dealId)?.value).toBe(3000);
+    await fireEvent.change(value);
+    expect(readDeal(doc, dealId)?.value).toBe(12000);
+    expect(value.value).toBe('12,000');
+    for (const [typed, reason] of [['0x1F', /hexadecimal/], ['1e9', /no exponents/]] as const) {
+      await fireEvent.input(value, { target: { value: typed } });
+      await fireEvent.change(value);
+      expect(screen.getByRole('alert').textContent).toMatch(reason);
+      expect(readDeal(doc, dealId)?.value).toBe(12000);
+    }
+  });
+
+  it('reads amounts the German way in a de-DE locale', async () => {
+    const { doc, dealId, store } = storeWithDeal();
+    render(DealPanel, { store, dealId, locale: 'de-DE', onclose: () => {} });
+    const value = screen.getByLabelText('Value');
+    await fireEvent.input(value, { target: { value: '5.000,50' } });
+    await fireEvent.change(value);
+    expect(readDeal(doc, dealId)?.value).toBe(5000.5);
+  });
+
+  it('writes the close date once, when the person leaves the field, not on every keystroke', async () => {
+    const { doc, dealId, store } = storeWithDeal();
+    render(DealPanel, { store, dealId, onclose: () => {} });
+    let writes = 0;
+    doc.on('update', () => writes++);
+    const close = screen.getByLabelText('Expected close date') as HTMLInputElement;
+    // What a browser's date field reports while 03/15/2027 is typed segment by segment.
+    for (const partial of ['2027-03-01', '2027-03-15', '0002-03-15', '0202-03-15', '2027-03-15']) {
+      await fireEvent.input(close, { target: { value: partial } });
+      await fireEvent.change(close);
+    }
+    expect(writes).toBe(0);
+    await fireEvent.blur(close);
+    expect(readDeal(doc, dealId)?.expectedCloseDate).toBe('2027-03-15');
+    expect(writes).toBe(1);
+    await fireEvent.blur(close);
+    expect(writes).toBe(1);
+  });
+
+  it('refuses an impossible close date, says so and keeps the old one', async () => {
+    const { doc, dealId, store } = storeWithDeal();
+    render(DealPanel, { store, dealId, onclose: () => {} });
+    const close = screen.getByLabelText('Expected close date') as HTMLInputElement;
+    await fireEvent.input(close, { target: { value: '2027-01-15' } });
+    await fireEvent.keyDown(close, { key: 'Enter' });
+    expect(readDeal(doc, dealId)?.expectedCloseDate).toBe('2027-01-15');
+    let writes = 0;
+    doc.on('update', () => writes++);
+    // A browser shows 02/30/2026 as typed but reports an empty value with badInput set.
+    await fireEvent.input(close, { target: { value: '' } });
+    Object.defineProperty(close, 'validity', { configurable: true, value: { badInput: true } });
+    await fireEvent.blur(close);
+    expect(screen.getByRole('alert').textContent).toBe('not a real date; the close date is unchanged');
+    expect(readDeal(doc, dealId)?.expectedCloseDate).toBe('2027-01-15');
+    expect(writes).toBe(0);
+    // Emptying the field on purpose clears the date.
+    Object.defineProperty(close, 'validity', { configurable: true, value: { badInput: false } });
+    await fireEvent.blur(close);
+    expect(readDeal(doc, dealId)?.expectedCloseDate).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
 });
