@@ -91,6 +91,24 @@ const stageSchema = z
   })
   .strict();
 
+type StageInput = z.infer<typeof stageSchema>;
+
+/**
+ * Forecasts weigh each deal by its stage's probability, so a won stage is certain and a lost one worthless. Each
+ * problem names its field ("stages.5.probability") so a form can show it beside the input.
+ */
+function checkStageRules(stages: StageInput[], context: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  stages.forEach((stage, index) => {
+    const name = stage.name.trim().toLowerCase();
+    if (seen.has(name)) context.addIssue({ code: 'custom', path: [index, 'name'], message: 'each stage name once' });
+    seen.add(name);
+    if (stage.outcome === 'won' && stage.probability !== 100) context.addIssue({ code: 'custom', path: [index, 'probability'], message: 'a won stage is 100%' });
+    if (stage.outcome === 'lost' && stage.probability !== 0) context.addIssue({ code: 'custom', path: [index, 'probability'], message: 'a lost stage is 0%' });
+  });
+  if (!stages.some((stage) => stage.outcome === 'open')) context.addIssue({ code: 'custom', path: [], message: 'at least one open stage, where deals are worked' });
+}
+
 /** A new pipeline: its name, its stages in order (the sales stages when left out) and who may open it. */
 export const pipelineCreateSchema = z
   .object({
@@ -99,8 +117,7 @@ export const pipelineCreateSchema = z
       .array(stageSchema)
       .min(1, 'at least one stage')
       .max(PIPELINE_MAX_STAGES, `at most ${PIPELINE_MAX_STAGES} stages`)
-      .refine((stages) => new Set(stages.map((stage) => stage.name.toLowerCase())).size === stages.length, 'each stage name once')
-      .refine((stages) => stages.some((stage) => stage.outcome === 'open'), 'at least one open stage, where deals are worked')
+      .superRefine(checkStageRules)
       .optional(),
     allowedRoles: allowedRolesSchema.optional()
   })

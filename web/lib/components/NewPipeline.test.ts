@@ -70,8 +70,35 @@ describe('NewPipeline', () => {
     expect(screen.getByRole('alert').textContent).toBe('Stage 3: name every stage');
     await type('Stage 3 name', 'qualified');
     await create();
-    expect(screen.getByRole('alert').textContent).toBe('Stages: each stage name once');
+    expect(screen.getByRole('alert').textContent).toBe('Stage 3: each stage name once');
+    expect(input('Stage 3 name').getAttribute('aria-invalid')).toBe('true');
     expect(createPipeline).not.toHaveBeenCalled();
+  });
+
+  it('refuses a won stage below 100% and a lost stage above 0%, beside the field', async () => {
+    const { createPipeline } = renderForm();
+    await type('Name', 'Renewals');
+    // The sales stages end with Won (stage 6) and Lost (stage 7).
+    await type('Stage 6 win probability', '80');
+    await create();
+    const won = input('Stage 6 win probability');
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toBe('Stage 6: a won stage is 100%');
+    expect(won.getAttribute('aria-invalid')).toBe('true');
+    expect(won.getAttribute('aria-describedby')).toBe(alert.id);
+    expect(won.closest('td')?.contains(alert)).toBe(true);
+
+    await type('Stage 6 win probability', '100');
+    await type('Stage 7 win probability', '100');
+    await create();
+    expect(screen.getByRole('alert').textContent).toBe('Stage 7: a lost stage is 0%');
+    expect(input('Stage 6 win probability').getAttribute('aria-invalid')).toBe('false');
+    expect(createPipeline).not.toHaveBeenCalled();
+
+    await type('Stage 7 win probability', '0');
+    await create();
+    await waitFor(() => expect(createPipeline).toHaveBeenCalledOnce());
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 
   it('shows why the server refused, and keeps what was typed', async () => {
