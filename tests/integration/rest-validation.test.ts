@@ -176,8 +176,27 @@ describe('REST body validation', () => {
         {
           problem: 'a stage name twice, in other case',
           body: { ...valid, stages: [{ name: 'Call', probability: 10, outcome: 'open' }, { name: 'CALL', probability: 20, outcome: 'open' }] },
-          field: 'stages',
+          field: 'stages.1.name',
           reason: /each stage name once/
+        },
+        {
+          problem: 'a won stage at 80%',
+          body: { ...valid, stages: [{ name: 'Call', probability: 10, outcome: 'open' }, { name: 'Won', probability: 80, outcome: 'won' }] },
+          field: 'stages.1.probability',
+          reason: /a won stage is 100%/
+        },
+        {
+          problem: 'a lost stage at 100%',
+          body: {
+            ...valid,
+            stages: [
+              { name: 'Call', probability: 10, outcome: 'open' },
+              { name: 'Won', probability: 100, outcome: 'won' },
+              { name: 'Lost', probability: 100, outcome: 'lost' }
+            ]
+          },
+          field: 'stages.2.probability',
+          reason: /a lost stage is 0%/
         },
         { problem: 'only closed stages', body: { ...valid, stages: [{ name: 'Done', probability: 100, outcome: 'won' }] }, field: 'stages', reason: /open stage/ },
         { problem: 'a stage over 100%', body: { ...valid, stages: [{ name: 'Sure', probability: 101, outcome: 'open' }] }, field: 'stages.0.probability', reason: /at most 100/ },
