@@ -88,4 +88,16 @@ describe('typed amounts and close dates, in Chromium', () => {
     await expect.poll(() => dialog.locator('output').textContent()).toBe('= $1,500,000');
     await phone.screenshot({ path: artifact('deal-panel-amount-390.png') });
   });
+
+  it('refuses a won stage at 80% beside the field, at desk and phone width', async () => {
+    for (const [on, width] of [[page, 1440], [phone, 390]] as const) {
+      await on.goto(suite.server.url + '/settings');
+      await on.getByLabel('Name', { exact: true }).fill(`Renewals ${width}`);
+      await on.getByLabel('Stage 6 win probability').fill('80');
+      await on.getByRole('button', { name: 'Create pipeline' }).click();
+      await expect.poll(() => on.getByRole('alert').textContent()).toBe('Stage 6: a won stage is 100%');
+      await on.getByLabel('Stage 6 win probability').scrollIntoViewIfNeeded();
+      await on.screenshot({ path: artifact(`new-pipeline-won-error-${width}.png`) });
+    }
+  });
 });
