@@ -143,14 +143,21 @@ describe('presence guard', () => {
     const steady = { userId: 'ann' };
     for (let index = 0; index < 30 * 60; index++) {
       now += 1000 / 30;
-      guard.count(steady);
+      guard.count(steady, 'own');
     }
     const flood = { userId: 'mallory' };
     let sent = 0;
     expect(() => {
-      for (; sent < 1_000; sent++) guard.count(flood);
+      for (; sent < 1_000; sent++) guard.count(flood, 'own');
     }).toThrow(/more than 40 messages per second/);
     expect(sent).toBe(80);
+    // Echoes of colleagues' states (nothing of the sender's own) are bounded 25 times more loosely.
+    const echoer = { userId: 'bob' };
+    let echoed = 0;
+    expect(() => {
+      for (; echoed < 5_000; echoed++) guard.count(echoer, 'any');
+    }).toThrow(/echoes included/);
+    expect(echoed).toBe(2_000);
     guard.destroy();
     awareness.destroy();
 

@@ -23,12 +23,22 @@ export interface PresenceOwner {
 
 interface Owned {
   clients: Set<number>;
-  /** Token bucket for the message rate: refilled at maxMessagesPerSecond up to twice that. */
+  /** Token bucket for messages that say something of the sender's own: refilled at maxMessagesPerSecond up to twice that. */
   tokens: number;
+  /** Token bucket for every presence message, echoes included, ECHO_ALLOWANCE times looser. */
+  anyTokens: number;
   refilledAt: number;
 }
 
+/**
+ * A stock y-websocket client sends every awareness change it sees back to the server, its colleagues' included, so a
+ * busy room makes honest clients echo far more than they say themselves. Echoes are dropped (nothing in them is the
+ * sender's to say) and only bounded loosely, so a colleague's 30-per-second drag never gets anyone else closed.
+ */
+const ECHO_ALLOWANCE = 25;
+
 const MAX_NAME_LENGTH = 80;
+const MAX_DEPARTED = 10_000;
 
 /**
  * The room's gate for awareness: every update is decoded into a scratch Awareness (y-protocols' own decoding), and
@@ -40,6 +50,8 @@ export class PresenceGuard {
   private readonly scratch = new Awareness(new Y.Doc());
   private readonly owners = new Map<number, PresenceOwner>();
   private readonly owned = new Map<PresenceOwner, Owned>();
+  /** Client ids whose connection left, with their last clock and user: late echoes of them must not revive them. */
+  private readonly departed = new Map<number, { clock: number; userId: string }>();
 
   constructor(
     private readonly awareness: Awareness,
@@ -47,15 +59,25 @@ export class PresenceGuard {
     private readonly clock: () => number = Date.now
   ) {}
 
-  /** Count one presence message (update or query) against the sender's rate; throws past it. */
-  count(owner: PresenceOwner): void {
+  /**
+   * Count one presence message against the sender's rate; throws past it. `own`: it says something of the sender's
+   * own (a state it may publish, or a query answered with every state); otherwise it is any message, echoes included.
+   */
+  count(owner: PresenceOwner, kind: 'own' | 'any'): void {
     const entry = this.entry(owner);
     const now = this.clock();
-    const burst = 2 * this.limits.maxMessagesPerSecond;
-    entry.tokens = Math.min(burst, entry.tokens + ((now - entry.refilledAt) / 1000) * this.limits.maxMessagesPerSecond);
+    const rate = this.limits.maxMessagesPerSecond;
+    const elapsed = (now - entry.refilledAt) / 1000;
+    entry.tokens = Math.min(2 * rate, entry.tokens + elapsed * rate);
+    entry.anyTokens = Math.min(2 * rate * ECHO_ALLOWANCE, entry.anyTokens + elapsed * rate * ECHO_ALLOWANCE);
     entry.refilledAt = now;
-    if (entry.tokens < 1) throw new Rejection(CLOSE_POLICY, `presence: more than ${this.limits.maxMessagesPerSecond} messages per second`);
-    entry.tokens -= 1;
+    if (kind === 'own') {
+      if (entry.tokens < 1) throw new Rejection(CLOSE_POLICY, `presence: more than ${rate} messages per second`);
+      entry.tokens -= 1;
+    } else {
+      if (entry.anyTokens < 1) throw new Rejection(CLOSE_POLICY, `presence: more than ${rate * ECHO_ALLOWANCE} messages per second, echoes included`);
+      entry.anyTokens -= 1;
+    }
   }
 
   /** The update to apply in place of `update` (null when nothing in it is the sender's to say), or throws. */
@@ -71,7 +93,16 @@ export class PresenceGuard {
     const entry = this.entry(owner);
     const accepted: number[] = [];
     const claimed: number[] = [];
-    for (const client of scratch.meta.keys()) {
+    for (const [client, { clock }] of scratch.meta) {
+      // Not newer than what the room holds (y-protocols' own rule): an echo or a stale state, which changes nothing
+      // and must not hand the client id to whoever echoed it.
+      const known = this.awareness.meta.get(client);
+      const removes = scratch.states.get(client) === undefined && this.awareness.states.has(client);
+      if (known && (clock < known.clock || (clock === known.clock && !removes))) continue;
+      // A client whose connection left: a colleague's late echo of it is dropped; only a tab of the same user that
+      // owns no client yet (a reconnect, which resends its last state) may take it back.
+      const gone = known ? undefined : this.departed.get(client);
+      if (gone && clock <= gone.clock && (gone.userId !== owner.userId || entry.clients.size > 0)) continue;
       const current = this.owners.get(client);
       // A tab that reconnects keeps its client id while its old socket may linger: the same user takes it over.
       if (current && current !== owner && current.userId !== owner.userId) continue;
@@ -94,6 +125,7 @@ export class PresenceGuard {
     for (const client of claimed) {
       const previous = this.owners.get(client);
       if (previous) this.owned.get(previous)?.clients.delete(client);
+      this.departed.delete(client);
       entry.clients.add(client);
       this.owners.set(client, owner);
     }
@@ -108,7 +140,17 @@ export class PresenceGuard {
     const clients = [...entry.clients];
     for (const client of clients) this.owners.delete(client);
     removeAwarenessStates(this.awareness, clients, null);
-    for (const client of clients) this.awareness.meta.delete(client);
+    for (const client of clients) {
+      const clock = this.awareness.meta.get(client)?.clock ?? 0;
+      this.awareness.meta.delete(client);
+      this.departed.delete(client);
+      this.departed.set(client, { clock, userId: owner.userId });
+    }
+    // Bounded: the oldest departures are forgotten first (a Map keeps insertion order).
+    for (const client of this.departed.keys()) {
+      if (this.departed.size <= MAX_DEPARTED) break;
+      this.departed.delete(client);
+    }
   }
 
   destroy(): void {
@@ -119,7 +161,7 @@ export class PresenceGuard {
   private entry(owner: PresenceOwner): Owned {
     let entry = this.owned.get(owner);
     if (!entry) {
-      entry = { clients: new Set(), tokens: 2 * this.limits.maxMessagesPerSecond, refilledAt: this.clock() };
+      entry = { clients: new Set(), tokens: 2 * this.limits.maxMessagesPerSecond, anyTokens: 2 * this.limits.maxMessagesPerSecond * ECHO_ALLOWANCE, refilledAt: this.clock() };
       this.owned.set(owner, entry);
     }
     return entry;

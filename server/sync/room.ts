@@ -146,13 +146,18 @@ export class Room {
   receive(connection: Connection, message: Uint8Array): void {
     if (!this.connections.has(connection)) return;
     try {
-      if (message[0] === MESSAGE_AWARENESS || message[0] === MESSAGE_QUERY_AWARENESS) this.presence.count(connection);
+      if (message[0] === MESSAGE_AWARENESS) this.presence.count(connection, 'any');
+      if (message[0] === MESSAGE_QUERY_AWARENESS) this.presence.count(connection, 'own');
       const replies = readMessage(
         message,
         this,
         connection,
         (update, decoded) => this.admit(connection, update, shapeOf(decoded)),
-        (update) => this.presence.admit(connection, update)
+        (update) => {
+          const own = this.presence.admit(connection, update);
+          if (own) this.presence.count(connection, 'own');
+          return own;
+        }
       );
       if (message[0] === MESSAGE_SYNC) this.refuseLingeringPending();
       for (const reply of replies) connection.send(reply);

@@ -3,6 +3,7 @@ import { addDeal, moveDeal, readColumns, readDeal, readDeals, readStages, update
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
 import { readContacts } from '../../shared/contacts-doc.ts';
 import { ServerProcess, storageKinds, type Storage } from '../support/server-process.ts';
+import { scrapeMetrics } from '../support/metrics.ts';
 import { connectClient, eventually, signUp, signUpColleague, upgradeStatus, type Account } from '../support/clients.ts';
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -104,8 +105,13 @@ describe.each(storageKinds)('live board sync on $label', ({ create }) => {
     const ids = titles.map((title, i) => addDeal(writer.doc, stages[i % 5].id, { title, value: i }));
     moveDeal(writer.doc, ids[0], stages[6].id, 0);
     updateDeal(writer.doc, ids[1], { tags: ['survivor'] });
-    await wait(300); // the server stores every accepted update within 50 ms
     const before = JSON.stringify([...readColumns(writer.doc)]);
+    // Wait until the server holds every edit (a second client sees them) and has stored them (nothing pending):
+    // a fixed pause is too short on a busy machine.
+    const watcher = connect(boardRoom(ann.pipelineId), bob);
+    await eventually(() => expect(JSON.stringify([...readColumns(watcher.doc)])).toBe(before), 20_000);
+    await eventually(async () => expect((await scrapeMetrics(server.url)).get('lanes_pending_writes')).toBe(0), 20_000);
+    watcher.destroy();
     writer.destroy();
 
     await server.kill();
