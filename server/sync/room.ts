@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness';
-import { CLOSE_DOC_TOO_LARGE, CLOSE_READ_ONLY, encodeAwareness, encodeDocUpdate, encodeSyncStep1, ProtocolError, readMessage, Rejection } from './protocol.ts';
+import type { UpdateGuard } from './admission.ts';
+import { CLOSE_DOC_DEGRADED, CLOSE_DOC_TOO_LARGE, CLOSE_READ_ONLY, encodeAwareness, encodeDocUpdate, encodeSyncStep1, ProtocolError, readMessage, Rejection } from './protocol.ts';
 
 /** One client socket as a room sees it: the socket layer adapts a real WebSocket to this. */
 export interface Connection {
@@ -38,6 +39,10 @@ export class Room {
    * the doc's encoded size, since an update never shrinks when merged. Reset by the next load after compaction.
    */
   private receivedBytes = 0;
+  /** The "admit update" step's schema check (set once the doc is loaded and valid), run on every client update. */
+  guard: UpdateGuard | null = null;
+  /** Why the doc is read-only for everyone (it failed to load, migrate or validate), or null when it is healthy. */
+  private degradedReason: string | null = null;
 
   constructor(
     readonly name: string,
@@ -100,10 +105,27 @@ export class Room {
    */
   private admit(connection: Connection, update: Uint8Array): void {
     const overLimit = this.receivedBytes + update.length > this.maxDocBytes;
-    if (!connection.readOnly && !overLimit) return;
+    if (!connection.readOnly && !overLimit && !this.degradedReason) {
+      this.guard?.admit(update, connection);
+      return;
+    }
     if (Y.snapshotContainsUpdate(Y.snapshot(this.doc), update)) return;
     if (connection.readOnly) throw new Rejection(CLOSE_READ_ONLY, 'read-only: viewers cannot change this board');
+    if (this.degradedReason) throw new Rejection(CLOSE_DOC_DEGRADED, `read-only until an admin repairs it: ${this.degradedReason}`);
     throw new Rejection(CLOSE_DOC_TOO_LARGE, `document is full: it would grow past ${this.maxDocBytes} bytes`);
+  }
+
+  get degraded(): string | null {
+    return this.degradedReason;
+  }
+
+  /**
+   * Open the doc read-only for everyone (reason given) or writable again (null). The reason is the room's own
+   * awareness state `{degraded: {reason}}`, so every client, stock or ours, learns it live.
+   */
+  setDegraded(reason: string | null): void {
+    this.degradedReason = reason;
+    this.awareness.setLocalState(reason ? { degraded: { reason } } : null);
   }
 
   leave(connection: Connection): void {
@@ -122,6 +144,7 @@ export class Room {
   }
 
   destroy(): void {
+    this.guard?.destroy();
     this.doc.off('update', this.handleUpdate);
     this.awareness.off('update', this.handleAwareness);
     this.awareness.destroy();
