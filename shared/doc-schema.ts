@@ -48,6 +48,9 @@ export const dealRecordSchema = z
 
 export const stageRecordSchema = z.object({ id: recordId, ...stageFieldsSchema.shape }).strict();
 
+/** The rule for a stage's name, the one stage field a client may write (renameStage). */
+export const stageFieldsName = stageFieldsSchema.shape.name;
+
 export const contactRecordSchema = z.object({ id: recordId, ...contactFieldsSchema.shape, createdAt: timestamp, updatedAt: timestamp }).strict();
 
 const boardMetaSchema = z
@@ -77,7 +80,8 @@ function issueProblem(path: string, error: z.ZodError): SchemaProblem {
 
 /** Plain (non-Y) entries of a Y.Map, leaving out `except`; a Y type as a value stays as it is, so the rules refuse it. */
 function plainEntries(map: Y.Map<unknown>, except: readonly string[] = []): Record<string, unknown> {
-  const entries: Record<string, unknown> = {};
+  // No prototype: a key like `__proto__` must stay a key the rules see (and refuse), not become the prototype.
+  const entries: Record<string, unknown> = Object.create(null);
   for (const [key, value] of map.entries()) if (!except.includes(key)) entries[key] = value;
   return entries;
 }
@@ -118,14 +122,31 @@ export function checkDeal(value: unknown, key: string, stageIds: ReadonlySet<str
   if (!(tags instanceof Y.Map)) return { path: `${path}.tags`, reason: tags === undefined ? 'is missing' : 'must be a Y.Map of tag → true' };
   if (hasHiddenContent(tags, 'map')) return { path: `${path}.tags`, reason: 'holds content outside its tags' };
   for (const [tag, flag] of tags.entries()) {
-    if (flag !== true) return { path: `${path}.tags.${tag}`, reason: 'must be true' };
-    const tagCheck = tagSchema.safeParse(tag);
-    if (!tagCheck.success || tagCheck.data !== tag) return { path: `${path}.tags.${tag}`, reason: 'is not a valid tag (1–32 characters, no outer spaces)' };
+    const problem = checkTag(`${path}.tags`, tag, flag);
+    if (problem) return problem;
   }
   const notes = value.get('notes');
   if (notes !== undefined && !(notes instanceof Y.Text)) return { path: `${path}.notes`, reason: 'must be a Y.Text' };
   if (notes instanceof Y.Text && !isPlainText(notes)) return { path: `${path}.notes`, reason: 'must hold plain text only' };
   return null;
+}
+
+/** Is `value` valid for one plain field of a record (`deals.<key>.<field>`)? For checks of a single write. */
+export function checkField(record: 'deal' | 'contact', key: string, field: string, value: unknown, stageIds?: ReadonlySet<string>): SchemaProblem | null {
+  const path = `${record === 'deal' ? 'deals' : 'contacts'}.${key}.${field}`;
+  const shape: Record<string, z.ZodType> = record === 'deal' ? dealRecordSchema.shape : contactRecordSchema.shape;
+  if (!Object.hasOwn(shape, field)) return { path, reason: 'is not a known field' };
+  const parsed = shape[field].safeParse(value);
+  if (!parsed.success) return issueProblem(path, parsed.error);
+  if (field === 'id' && value !== key) return { path, reason: `must equal the ${record}’s key` };
+  if (field === 'stageId' && stageIds && !stageIds.has(value as string)) return { path, reason: 'must name a stage of this board' };
+  return null;
+}
+
+export function checkTag(path: string, tag: string | null, flag: unknown): SchemaProblem | null {
+  if (flag !== true) return { path: `${path}.${tag}`, reason: 'must be true' };
+  const checked = tagSchema.safeParse(tag);
+  return checked.success && checked.data === tag ? null : { path: `${path}.${tag}`, reason: 'is not a valid tag (1–32 characters, no outer spaces)' };
 }
 
 /** Is the value at `stages[index]` a valid stage? */
@@ -176,6 +197,16 @@ export function inspectStages(doc: Y.Doc): { valid: Array<Y.Map<unknown>>; probl
   return { valid, problems };
 }
 
+/**
+ * The ids of a board's stages without checking each stage: enough where the stages are known valid (a writable
+ * room's doc was checked at load, and clients cannot change a stage's id).
+ */
+export function currentStageIds(doc: Y.Doc): Set<string> {
+  const ids = new Set<string>();
+  for (const stage of doc.getArray<unknown>('stages')) if (stage instanceof Y.Map) ids.add(stage.get('id') as string);
+  return ids;
+}
+
 export function stageIdsOf(stages: ReadonlyArray<Y.Map<unknown>>): Set<string> {
   return new Set(stages.map((stage) => stage.get('id') as string));
 }
@@ -217,7 +248,7 @@ export function recordProblems(doc: Y.Doc, kind: DocKind): SchemaProblem[] {
 }
 
 /** The top-level type a nested type belongs to, and the keys leading to it from there (e.g. `deals` → [dealId, 'tags']). */
-function locate(doc: Y.Doc, type: Y.AbstractType<any>): { root: string | null; keys: Array<string | null> } {
+export function locate(doc: Y.Doc, type: Y.AbstractType<any>): { root: string | null; keys: Array<string | null> } {
   const keys: Array<string | null> = [];
   let current: Y.AbstractType<any> = type;
   while (current._item) {
@@ -241,6 +272,8 @@ const isMapLike = (type: Y.AbstractType<any>) => type instanceof Y.Map;
  */
 export function changeProblem(doc: Y.Doc, kind: DocKind, changed: ReadonlyMap<Y.AbstractType<any>, ReadonlySet<string | null>>): SchemaProblem | null {
   const touched = new Set<string>();
+  /** Deals whose own `notes` key changed: notes may be replaced by nobody and removed by nobody (typing would be lost). */
+  const notesChanged = new Set<string>();
   let stagesTouched = false;
   for (const [type, changedKeys] of changed) {
     const { root, keys } = locate(doc, type);
@@ -261,6 +294,7 @@ export function changeProblem(doc: Y.Doc, kind: DocKind, changed: ReadonlyMap<Y.
     }
     if (keys.length === 0) for (const key of changedKeys) touched.add(key!);
     else touched.add(keys[0]!);
+    if (root === 'deals' && keys.length === 1 && changedKeys.has('notes')) notesChanged.add(keys[0]!);
   }
   if (stagesTouched) {
     const stages = inspectStages(doc);
@@ -269,11 +303,12 @@ export function changeProblem(doc: Y.Doc, kind: DocKind, changed: ReadonlyMap<Y.
   if (!touched.size) return null;
   if (kind === 'board') {
     const deals = doc.getMap<unknown>('deals');
-    const stageIds = stageIdsOf(inspectStages(doc).valid);
+    const stageIds = currentStageIds(doc);
     for (const key of touched) {
       if (!deals.has(key)) continue; // deleted: a deal may be removed
       const problem = checkDeal(deals.get(key), key, stageIds);
       if (problem) return problem;
+      if (notesChanged.has(key)) return { path: `deals.${key}.notes`, reason: 'cannot be replaced or removed by a client' };
     }
   } else {
     const contacts = doc.getMap<unknown>('contacts');

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { changeProblem, describeProblem, TOP_LEVEL_TYPES, type DocKind } from '../../shared/doc-schema.ts';
+import { changeProblem, checkField, checkTag, currentStageIds, describeProblem, locate, stageFieldsName, TOP_LEVEL_TYPES, type DocKind, type SchemaProblem } from '../../shared/doc-schema.ts';
 import { CLOSE_SCHEMA_VIOLATION, Rejection } from './protocol.ts';
 
 /** What a room asks before it applies a client's update: throw a Rejection to refuse it as a whole. */
@@ -37,6 +37,9 @@ export class SchemaAdmission implements UpdateGuard {
 
   admit(update: Uint8Array, origin: unknown): void {
     if (typeof origin === 'object' && origin !== null) this.admittedOrigins.add(origin);
+    // Most bad writes are a bad value in a known place: found from the decoded structs alone, the copy stays clean.
+    const early = writtenValueProblem(this.doc, this.kind, update);
+    if (early) throw new Rejection(CLOSE_SCHEMA_VIOLATION, `update breaks the ${this.kind} schema: ${describeProblem(early)}`);
     const pendingBefore = pendingOf(this.shadow);
     let refusal: string | null = null;
     try {
@@ -76,7 +79,8 @@ export class SchemaAdmission implements UpdateGuard {
     const shadow = new Y.Doc({ gc: this.doc.gc });
     // Typed top-level types, so the checks see a Y.Map where the schema has one.
     for (const name of TOP_LEVEL_TYPES[this.kind]) (name === 'stages' ? shadow.getArray(name) : shadow.getMap(name));
-    Y.applyUpdate(shadow, Y.encodeStateAsUpdate(this.doc));
+    // The v2 encoding copies a doc with a long history faster.
+    Y.applyUpdateV2(shadow, Y.encodeStateAsUpdateV2(this.doc));
     return shadow;
   }
 }
@@ -86,4 +90,95 @@ function pendingOf(doc: Y.Doc): unknown {
   const { pendingStructs, pendingDs } = doc.store;
   if (!pendingStructs && !pendingDs) return null;
   return `${pendingStructs?.update.length ?? 0}:${pendingDs?.length ?? 0}`;
+}
+
+/** An item of `doc` by id, or null when the doc does not have it (yet) or only as garbage. */
+function knownItem(doc: Y.Doc, id: Y.ID): Y.Item | null {
+  if (id.clock >= Y.getState(doc.store, id.client)) return null;
+  const struct = Y.getItem(doc.store, id) as Y.Item | Y.GC;
+  return struct instanceof Y.Item ? struct : null;
+}
+
+/**
+ * The cheap first pass of the admission check: each new item of the update whose place (parent type and key) is
+ * already in the doc, checked against the rule for that place: the right kind of content, and for a record's field
+ * the field's rule. Items placed inside types the same update creates, and deletions, are left to the copy.
+ */
+export function writtenValueProblem(doc: Y.Doc, kind: DocKind, update: Uint8Array): SchemaProblem | null {
+  let stageIds: Set<string> | null = null;
+  for (const struct of Y.decodeUpdate(update).structs) {
+    if (!(struct instanceof Y.Item) || struct.content instanceof Y.ContentDeleted) continue;
+    if (struct.id.clock < Y.getState(doc.store, struct.id.client)) continue; // already in the doc
+    let parent: Y.AbstractType<any> | string | null = null;
+    let key: string | null = struct.parentSub;
+    if (typeof struct.parent === 'string') {
+      // A known top-level type the doc has not used yet (an empty contacts map) is created by the copy; check it there.
+      parent = doc.share.get(struct.parent) ?? (TOP_LEVEL_TYPES[kind].includes(struct.parent) ? null : struct.parent);
+    }
+    else if (struct.parent) {
+      const item = knownItem(doc, struct.parent as Y.ID);
+      if (item?.content instanceof Y.ContentType) parent = item.content.type;
+    } else {
+      const neighbour = (struct.origin && knownItem(doc, struct.origin)) || (struct.rightOrigin && knownItem(doc, struct.rightOrigin));
+      if (neighbour && neighbour.parent instanceof Y.AbstractType) {
+        parent = neighbour.parent;
+        key = neighbour.parentSub;
+      }
+    }
+    if (parent === null) continue;
+    if (typeof parent === 'string') return { path: parent, reason: 'is not a top-level type of this doc' };
+    const { root, keys } = locate(doc, parent);
+    if (root === null) continue;
+    stageIds ??= kind === 'board' ? currentStageIds(doc) : new Set();
+    const problem = slotProblem(kind, root, keys, key, struct.content, stageIds);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/** The single value an item writes to a map key, or undefined when its content is not one plain value. */
+function plainValue(content: Y.Item['content']): unknown {
+  return content instanceof Y.ContentAny && content.arr.length === 1 ? content.arr[0] : undefined;
+}
+
+/** May `content` be written at `key` of the type at root/keys? (A new record's or new type's contents are checked by the copy.) */
+function slotProblem(
+  kind: DocKind,
+  root: string,
+  keys: Array<string | null>,
+  key: string | null,
+  content: Y.Item['content'],
+  stageIds: ReadonlySet<string>
+): SchemaProblem | null {
+  const path = [root, ...keys, key].filter((part) => part !== null).join('.');
+  if (!TOP_LEVEL_TYPES[kind].includes(root)) return { path: root, reason: 'is not a top-level type of this doc' };
+  if (root === 'meta') return { path, reason: 'is written by the server only' };
+  const isType = content instanceof Y.ContentType;
+  if (root === 'stages') {
+    if (keys.length === 0) return { path: 'stages', reason: 'cannot be added, removed or reordered by a client' };
+    if (keys.length > 1 || key !== 'name') return { path, reason: 'cannot be changed by a client (only a stage’s name)' };
+    return stageFieldsName.safeParse(plainValue(content)).success ? null : { path, reason: 'must be a stage name (1–80 characters)' };
+  }
+  const record = root === 'deals' ? 'deal' : 'contact';
+  if (keys.length === 0) {
+    if (key === null) return { path: root, reason: 'was changed in a way its type does not allow' };
+    return isType && (content as Y.ContentType).type instanceof Y.Map ? null : { path, reason: 'must be a Y.Map' };
+  }
+  const recordKey = keys[0];
+  if (recordKey === null) return { path: root, reason: 'was changed in a way its type does not allow' };
+  if (keys.length === 1) {
+    if (key === null) return { path, reason: 'was changed in a way its type does not allow' };
+    if (record === 'deal' && key === 'tags') return isType && (content as Y.ContentType).type instanceof Y.Map ? null : { path, reason: 'must be a Y.Map of tag → true' };
+    if (record === 'deal' && key === 'notes') return { path, reason: 'cannot be replaced or removed by a client' };
+    if (isType) return { path, reason: 'must be a plain value' };
+    return checkField(record, recordKey, key, plainValue(content), stageIds);
+  }
+  if (record === 'deal' && keys.length === 2 && keys[1] === 'tags') {
+    if (key === null) return { path, reason: 'was changed in a way its type does not allow' };
+    return checkTag(`deals.${recordKey}.tags`, key, plainValue(content));
+  }
+  if (record === 'deal' && keys.length === 2 && keys[1] === 'notes') {
+    return key === null && content instanceof Y.ContentString ? null : { path, reason: 'must hold plain text only' };
+  }
+  return null;
 }
