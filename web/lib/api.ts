@@ -16,6 +16,13 @@ export class ApiError extends Error {
 /** GETs whose last answer is kept, so a board reloaded without network still knows who and where you are. */
 const offlineReadable = (path: string) => path === '/api/me' || path === '/api/pipelines' || /^\/api\/workspaces\/[^/]+\/members$/.test(path);
 
+/** What an admin's repair of a doc did (POST …/repair). */
+export interface DocRepairView {
+  repaired: string[];
+  removed: string[];
+  degraded: string | null;
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
@@ -48,6 +55,9 @@ export const api = {
   logoutEverywhere: () => request<{ sessionsEnded: number; socketsClosed: number }>('POST', '/api/auth/logout-everywhere').finally(clearOfflineData),
   me: () => request<MeResponse>('GET', '/api/me'),
   pipelines: () => request<PipelineView[]>('GET', '/api/pipelines'),
+  repairPipeline: (workspaceId: string, pipelineId: string) =>
+    request<DocRepairView>('POST', `/api/workspaces/${workspaceId}/pipelines/${pipelineId}/repair`),
+  repairContacts: (workspaceId: string) => request<DocRepairView>('POST', `/api/workspaces/${workspaceId}/contacts/repair`),
   members: (workspaceId: string) => request<MemberView[]>('GET', `/api/workspaces/${workspaceId}/members`),
   invites: (workspaceId: string) => request<InviteView[]>('GET', `/api/workspaces/${workspaceId}/invites`),
   changeMemberRole: (workspaceId: string, userId: string, role: Role) => request<MemberView>('PATCH', `/api/workspaces/${workspaceId}/members/${userId}`, { role }),
