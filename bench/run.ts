@@ -5,6 +5,9 @@
  *   - storage: an accepted update is committed to the update log (target p95 < 50 ms)
  *   - batching: rows per second with the batching writer vs one INSERT per update
  *   - drag ghost: awareness updates per second a watcher receives while a colleague drags (target ≥ 20/s)
+ *   - fan-out: an edit in one stock client until all of FAN_OUT_CLIENTS other clients in the room have it (the
+ *     schema admission must not make it more than 10% slower)
+ * BENCH_ONLY=fanout,propagation (names of the measures) runs only those.
  * Compare ratios between runs, not absolutes: the machine is shared.
  */
 import * as Y from 'yjs';
@@ -63,6 +66,47 @@ async function propagation(storage: Storage) {
     record('edit → other client', storage.label, samples, 'p95 < 100 ms');
     a.destroy();
     b.destroy();
+  } finally {
+    await server.stop();
+  }
+}
+
+const FAN_OUT_CLIENTS = 20;
+
+/** One writer, FAN_OUT_CLIENTS watchers in one room: from an edit until the last watcher has it. */
+async function fanOut(storage: Storage) {
+  const server = await ServerProcess.start(storage);
+  try {
+    const account = await signUp(server.url, 'Bench');
+    const room = boardRoom(account.pipelineId);
+    const writer = connectClient(server.wsUrl, room, { token: account.token });
+    const watchers = Array.from({ length: FAN_OUT_CLIENTS }, () => connectClient(server.wsUrl, room, { token: account.token }));
+    await Promise.all([writer.synced, ...watchers.map((watcher) => watcher.synced)]);
+    const stage = readStages(writer.doc)[0].id;
+    const dealId = addDeal(writer.doc, stage, { title: 'Fan-out deal' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const samples: number[] = [];
+    for (let i = 1; i <= 300; i++) {
+      const arrivals = watchers.map(
+        (watcher) =>
+          new Promise<void>((resolve) => {
+            const check = () => {
+              if (readDeal(watcher.doc, dealId)?.value === i) {
+                watcher.doc.off('update', check);
+                resolve();
+              }
+            };
+            watcher.doc.on('update', check);
+          })
+      );
+      const started = performance.now();
+      updateDeal(writer.doc, dealId, { value: i });
+      await Promise.all(arrivals);
+      samples.push(performance.now() - started);
+    }
+    record(`edit → all ${FAN_OUT_CLIENTS} other clients`, storage.label, samples, 'p95 < 100 ms');
+    writer.destroy();
+    watchers.forEach((watcher) => watcher.destroy());
   } finally {
     await server.stop();
   }
@@ -199,7 +243,11 @@ async function browserPropagation() {
   }
 }
 
-if (existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) await browserPropagation();
+const only = process.env.BENCH_ONLY?.split(',');
+const wanted = (name: string) => !only || only.includes(name);
+
+if (!wanted('browser')) console.log(`BENCH_ONLY=${process.env.BENCH_ONLY}: skipping the browser-to-browser measurement`);
+else if (existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) await browserPropagation();
 else console.log('Chromium not found: skipping the browser-to-browser measurement (apt-get install -y chromium)');
 
 const storages: Array<() => Promise<Storage>> = [async () => pgliteStorage()];
@@ -209,9 +257,10 @@ else console.log('DATABASE_URL not set: benchmarking PGlite only');
 for (const create of storages) {
   const storage = await create();
   try {
-    await propagation(storage);
-    await ghostRate(storage);
-    await storageLatency(storage);
+    if (wanted('propagation')) await propagation(storage);
+    if (wanted('fanout')) await fanOut(storage);
+    if (wanted('ghost')) await ghostRate(storage);
+    if (wanted('storage')) await storageLatency(storage);
   } finally {
     await storage.dispose();
   }

@@ -35,6 +35,15 @@ export interface LiveAccess {
   signOut(which: { userId: string; sessionId?: string }): number;
   /** Write a new pipeline name into its board doc (loading the room if nobody has it open), stored and broadcast. */
   renameBoard(room: string, name: string, userId?: string): Promise<void>;
+  /** An admin's repair of a doc (loading the room if needed): meta from the database, bad records repaired or removed. */
+  repairDoc(room: string, meta: { pipelineId?: string; workspaceId: string; name?: string }): Promise<DocRepairResult>;
+}
+
+export interface DocRepairResult {
+  repaired: string[];
+  removed: string[];
+  /** Still read-only after the repair, and why (null: the doc is writable). */
+  degraded: string | null;
 }
 
 /** Abuse limits shared by the route groups (SIGNUP_RATE_LIMIT, CREATE_RATE_LIMIT, RATE_LIMIT_WINDOW_S). */

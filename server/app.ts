@@ -74,7 +74,8 @@ export function createApp(options: AppOptions) {
       } finally {
         rooms.release(room);
       }
-    }
+    },
+    repairDoc: (roomName, meta) => rooms.repair(roomName, meta)
   };
 
   app.onError((error, c) => {

@@ -111,6 +111,14 @@ class Network {
   }
 }
 
+/**
+ * Out-of-order delivery can briefly hide a stage's field (a delete applied before the insert that replaces it): the
+ * stage is then not shown and a user cannot target it, so the operation is skipped, as in the UI.
+ */
+function shown(doc: Y.Doc, stageId: string): boolean {
+  return readStages(doc).some((stage) => stage.id === stageId);
+}
+
 function pickDeal(doc: Y.Doc, index: number): string | undefined {
   const ids = readDeals(doc)
     .map((deal) => deal.id)
@@ -126,13 +134,14 @@ function apply(network: Network, op: Operation): void {
   const context = { origin: 'local', now: 1_700_000_000_000 };
   switch (op.kind) {
     case 'add': {
+      if (!shown(doc, STAGES[op.stage].id)) return;
       const id = addDeal(doc, STAGES[op.stage].id, { title: `Deal ${network.added.size}` }, { ...context, position: op.bottom ? 'bottom' : 'top' });
       network.added.add(id);
       return;
     }
     case 'move': {
       const id = pickDeal(doc, op.deal);
-      if (id) moveDeal(doc, id, STAGES[op.stage].id, op.index, context);
+      if (id && shown(doc, STAGES[op.stage].id)) moveDeal(doc, id, STAGES[op.stage].id, op.index, context);
       return;
     }
     case 'reorder': {
@@ -157,6 +166,7 @@ function apply(network: Network, op: Operation): void {
       return;
     }
     case 'rename':
+      if (!shown(doc, STAGES[op.stage].id)) return;
       return renameStage(doc, STAGES[op.stage].id, op.name, context);
   }
 }

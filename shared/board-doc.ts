@@ -1,7 +1,8 @@
 import * as Y from 'yjs';
 import { newId } from './ids.ts';
 import { compareRanked, rankAtEnd, rankBetween } from './ranking.ts';
-import { dealFieldsSchema, dealPatchSchema, parseOrThrow, type DealFields, type DealPatch } from './deal-fields.ts';
+import { dealFieldsSchema, dealPatchSchema, parseOrThrow, stageFieldsSchema, type DealFields, type DealPatch } from './deal-fields.ts';
+import { BOARD_SCHEMA_VERSION, checkDeal, dealRecordSchema, describeProblem, inspectStages, stageIdsOf, type SchemaProblem } from './doc-schema.ts';
 
 /**
  * The board doc (room `board:<pipelineId>`): a public, versioned contract, documented in the README.
@@ -10,9 +11,10 @@ import { dealFieldsSchema, dealPatchSchema, parseOrThrow, type DealFields, type 
  *   getMap('deals')   dealId → Y.Map {id, title, value, currency, stageId, rank, contactId, ownerId,
  *                     expectedCloseDate, tags (Y.Map tag → true), notes (Y.Text, since v2), createdAt,
  *                     updatedAt, lastActivityAt}
- * Only the functions in this file write that structure.
+ * Only the functions in this file (and the repairs in doc-repair.ts) write that structure; the rules every record
+ * must follow are in doc-schema.ts, and readers here skip (and report) what breaks them.
  */
-export const BOARD_SCHEMA_VERSION = 2;
+export { BOARD_SCHEMA_VERSION };
 
 export type StageOutcome = 'open' | 'won' | 'lost';
 
@@ -99,7 +101,8 @@ const boardMigrations: Array<(doc: Y.Doc) => void> = [
  */
 function giveEveryDealNotes(doc: Y.Doc): void {
   for (const map of dealsMap(doc).values()) {
-    if (!(map.get('notes') instanceof Y.Text)) map.set('notes', new Y.Text());
+    // A record that is not a map cannot take notes; it stays as it is for an admin to see and remove.
+    if (map instanceof Y.Map && !(map.get('notes') instanceof Y.Text)) map.set('notes', new Y.Text());
   }
 }
 
@@ -138,25 +141,28 @@ export function renameBoard(doc: Y.Doc, name: string, context: WriteContext = {}
   doc.transact(() => meta(doc).set('name', trimmed.slice(0, 80)), context.origin);
 }
 
+function readStageMap(stage: Y.Map<unknown>): Stage {
+  return {
+    id: stage.get('id') as string,
+    name: stage.get('name') as string,
+    probability: stage.get('probability') as number,
+    outcome: stage.get('outcome') as StageOutcome
+  };
+}
+
+/** The board's valid stages, in order; an entry that breaks the schema is skipped (inspectBoard reports it). */
 export function readStages(doc: Y.Doc): Stage[] {
-  return stagesArray(doc)
-    .toArray()
-    .map((stage) => ({
-      id: String(stage.get('id')),
-      name: String(stage.get('name') ?? ''),
-      probability: Number(stage.get('probability') ?? 0),
-      outcome: (stage.get('outcome') as StageOutcome) ?? 'open'
-    }));
+  return inspectStages(doc).valid.map(readStageMap);
 }
 
 export function renameStage(doc: Y.Doc, stageId: string, name: string, context: WriteContext = {}): void {
   const trimmed = name.trim();
   if (!trimmed) throw new BoardError('a stage needs a name');
-  const stage = stagesArray(doc)
-    .toArray()
-    .find((candidate) => candidate.get('id') === stageId);
+  const checked = stageFieldsSchema.shape.name.safeParse(trimmed);
+  if (!checked.success) throw new BoardError(`a stage name: ${checked.error.issues[0].message}`);
+  const stage = inspectStages(doc).valid.find((candidate) => candidate.get('id') === stageId);
   if (!stage) throw new BoardError(`no stage ${stageId}`);
-  doc.transact(() => stage.set('name', trimmed.slice(0, 80)), context.origin);
+  doc.transact(() => stage.set('name', checked.data), context.origin);
 }
 
 function readDealMap(map: Y.Map<unknown>): Deal {
@@ -178,9 +184,11 @@ function readDealMap(map: Y.Map<unknown>): Deal {
   };
 }
 
+/** A deal, or undefined when there is none or it breaks the schema (the board lists it for an admin instead). */
 export function readDeal(doc: Y.Doc, dealId: string): Deal | undefined {
   const map = dealsMap(doc).get(dealId);
-  return map ? readDealMap(map) : undefined;
+  if (!map || checkDeal(map, dealId, stageIdsOf(inspectStages(doc).valid))) return undefined;
+  return readDealMap(map);
 }
 
 /**
@@ -188,12 +196,35 @@ export function readDeal(doc: Y.Doc, dealId: string): Deal | undefined {
  * doc the server has not migrated to v2 yet (readers show no notes then; they never create them).
  */
 export function dealNotes(doc: Y.Doc, dealId: string): Y.Text | null {
-  const notes = dealsMap(doc).get(dealId)?.get('notes');
+  const deal = dealsMap(doc).get(dealId);
+  const notes = deal instanceof Y.Map ? deal.get('notes') : undefined;
   return notes instanceof Y.Text ? notes : null;
 }
 
+/** The board as its readers see it: valid stages, valid deals, and a problem for every entry that was skipped. */
+export interface BoardView {
+  stages: Stage[];
+  deals: Deal[];
+  /** Stages and deals that break the schema (stored before the server checked, or from another schema version). */
+  problems: SchemaProblem[];
+}
+
+export function inspectBoard(doc: Y.Doc): BoardView {
+  const stages = inspectStages(doc);
+  const stageIds = stageIdsOf(stages.valid);
+  const deals: Deal[] = [];
+  const problems = [...stages.problems];
+  for (const [key, map] of dealsMap(doc).entries()) {
+    const problem = checkDeal(map, key, stageIds);
+    if (problem) problems.push(problem);
+    else deals.push(readDealMap(map));
+  }
+  return { stages: stages.valid.map(readStageMap), deals, problems };
+}
+
+/** Every valid deal (the others are skipped: see inspectBoard). */
 export function readDeals(doc: Y.Doc): Deal[] {
-  return [...dealsMap(doc).values()].map(readDealMap);
+  return inspectBoard(doc).deals;
 }
 
 /** Deals of one stage in board order (rank, then id). */
@@ -203,20 +234,29 @@ export function readColumn(doc: Y.Doc, stageId: string): Deal[] {
     .sort(compareRanked);
 }
 
-/** Every stage's deals in board order; deals whose stage no longer exists are not lost: they go to the first stage. */
-export function readColumns(doc: Y.Doc): Map<string, Deal[]> {
-  const stages = readStages(doc);
-  const columns = new Map<string, Deal[]>(stages.map((stage) => [stage.id, []]));
-  for (const deal of readDeals(doc)) {
-    const column = columns.get(deal.stageId) ?? (stages[0] ? columns.get(stages[0].id) : undefined);
-    column?.push(deal);
-  }
+/** Every stage's deals in board order, from a view (inspectBoard) or the doc. */
+export function readColumns(source: Y.Doc | BoardView): Map<string, Deal[]> {
+  const view = source instanceof Y.Doc ? inspectBoard(source) : source;
+  const columns = new Map<string, Deal[]>(view.stages.map((stage) => [stage.id, []]));
+  for (const deal of view.deals) columns.get(deal.stageId)?.push(deal);
   for (const column of columns.values()) column.sort(compareRanked);
   return columns;
 }
 
+/**
+ * The same check the server runs on every update, before a write: a deal that already breaks the schema cannot be
+ * edited or moved (the server would refuse the change), only repaired or removed.
+ */
+function requireValidDeal(doc: Y.Doc, dealId: string): Y.Map<unknown> {
+  const map = dealsMap(doc).get(dealId);
+  if (!map) throw new BoardError(`no deal ${dealId}`);
+  const problem = checkDeal(map, dealId, stageIdsOf(inspectStages(doc).valid));
+  if (problem) throw new BoardError(`this deal needs repair first: ${describeProblem(problem)}`);
+  return map;
+}
+
 function requireStage(doc: Y.Doc, stageId: string): void {
-  if (!readStages(doc).some((stage) => stage.id === stageId)) throw new BoardError(`no stage ${stageId}`);
+  if (!stageIdsOf(inspectStages(doc).valid).has(stageId)) throw new BoardError(`no stage ${stageId}`);
 }
 
 function setTags(map: Y.Map<unknown>, tags: readonly string[]): void {
@@ -254,6 +294,9 @@ export function addDeal(
   const rank = context.position === 'bottom' ? rankAtEnd(column) : rankBetween(undefined, column[0], column);
   const now = context.now ?? Date.now();
   const id = context.id ?? newId();
+  const { tags: _tags, ...plainFields } = fields;
+  const record = dealRecordSchema.safeParse({ id, ...plainFields, stageId, rank, createdAt: now, updatedAt: now, lastActivityAt: now });
+  if (!record.success) throw new BoardError(`a new deal breaks the schema: ${record.error.issues[0].message}`);
   doc.transact(() => {
     const map = new Y.Map<unknown>();
     dealsMap(doc).set(id, map);
@@ -272,8 +315,7 @@ export function addDeal(
  * deal's stageId and rank, in one transaction, so concurrent moves of one deal converge to one place and one copy.
  */
 export function moveDeal(doc: Y.Doc, dealId: string, toStageId: string, index: number, context: WriteContext = {}): void {
-  const map = dealsMap(doc).get(dealId);
-  if (!map) throw new BoardError(`no deal ${dealId}`);
+  const map = requireValidDeal(doc, dealId);
   requireStage(doc, toStageId);
   const column = readColumn(doc, toStageId).filter((deal) => deal.id !== dealId);
   const at = Math.max(0, Math.min(Math.trunc(index), column.length));
@@ -289,8 +331,7 @@ export function moveDeal(doc: Y.Doc, dealId: string, toStageId: string, index: n
 
 /** Edit some of a deal's fields; only the fields given are written, so concurrent edits of other fields both survive. */
 export function updateDeal(doc: Y.Doc, dealId: string, patch: DealPatch, context: WriteContext = {}): void {
-  const map = dealsMap(doc).get(dealId);
-  if (!map) throw new BoardError(`no deal ${dealId}`);
+  const map = requireValidDeal(doc, dealId);
   const fields = parseOrThrow(dealPatchSchema, patch);
   const now = context.now ?? Date.now();
   doc.transact(() => {
@@ -366,6 +407,7 @@ export function restoreDeal(doc: Y.Doc, record: DealRecord, context: WriteContex
   }, context.origin);
 }
 
+/** Remove a deal, valid or not (removing is how an admin gets rid of a record nobody can read). */
 export function deleteDeal(doc: Y.Doc, dealId: string, context: WriteContext = {}): void {
   if (!dealsMap(doc).has(dealId)) throw new BoardError(`no deal ${dealId}`);
   doc.transact(() => dealsMap(doc).delete(dealId), context.origin);

@@ -2,13 +2,14 @@ import * as Y from 'yjs';
 import { newId } from './ids.ts';
 import { contactFieldsSchema, contactPatchSchema, parseOrThrow, type ContactFields, type ContactPatch } from './deal-fields.ts';
 import type { WriteContext } from './board-doc.ts';
+import { checkContact, CONTACTS_SCHEMA_VERSION, describeProblem, type SchemaProblem } from './doc-schema.ts';
 
 /**
  * The workspace contacts doc (room `contacts:<workspaceId>`), part of the public contract:
  *   getMap('meta')     schemaVersion, workspaceId
  *   getMap('contacts') contactId → Y.Map {id, name, email, company, phone, createdAt, updatedAt}
  */
-export const CONTACTS_SCHEMA_VERSION = 1;
+export { CONTACTS_SCHEMA_VERSION };
 
 export interface Contact extends ContactFields {
   id: string;
@@ -46,13 +47,25 @@ function readContactMap(map: Y.Map<unknown>): Contact {
   };
 }
 
+/** Valid contacts by name, and a problem for every entry that breaks the schema (skipped, listed for an admin). */
+export function inspectContacts(doc: Y.Doc): { contacts: Contact[]; problems: SchemaProblem[] } {
+  const contacts: Contact[] = [];
+  const problems: SchemaProblem[] = [];
+  for (const [key, map] of contactsMap(doc).entries()) {
+    const problem = checkContact(map, key);
+    if (problem) problems.push(problem);
+    else contacts.push(readContactMap(map));
+  }
+  return { contacts: contacts.sort((a, b) => a.name.localeCompare(b.name)), problems };
+}
+
 export function readContacts(doc: Y.Doc): Contact[] {
-  return [...contactsMap(doc).values()].map(readContactMap).sort((a, b) => a.name.localeCompare(b.name));
+  return inspectContacts(doc).contacts;
 }
 
 export function readContact(doc: Y.Doc, contactId: string): Contact | undefined {
   const map = contactsMap(doc).get(contactId);
-  return map ? readContactMap(map) : undefined;
+  return map && !checkContact(map, contactId) ? readContactMap(map) : undefined;
 }
 
 export function addContact(
@@ -73,6 +86,8 @@ export function addContact(
 export function updateContact(doc: Y.Doc, contactId: string, patch: ContactPatch, context: WriteContext = {}): void {
   const map = contactsMap(doc).get(contactId);
   if (!map) throw new Error(`no contact ${contactId}`);
+  const problem = checkContact(map, contactId);
+  if (problem) throw new Error(`this contact needs repair first: ${describeProblem(problem)}`);
   const fields = parseOrThrow(contactPatchSchema, patch);
   doc.transact(() => {
     for (const [key, value] of Object.entries(fields)) if (value !== undefined) map.set(key, value);
@@ -80,6 +95,7 @@ export function updateContact(doc: Y.Doc, contactId: string, patch: ContactPatch
   }, context.origin);
 }
 
+/** Remove a contact, valid or not. */
 export function deleteContact(doc: Y.Doc, contactId: string, context: WriteContext = {}): void {
   if (!contactsMap(doc).has(contactId)) throw new Error(`no contact ${contactId}`);
   doc.transact(() => contactsMap(doc).delete(contactId), context.origin);

@@ -9,7 +9,8 @@ const isoDate = z
   // Date.parse rolls 2026-02-30 over to March 2; a real date reads back as itself.
   .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'not a real date');
 
-const tag = z.string().trim().min(1, 'a tag cannot be empty').max(32, 'at most 32 characters');
+export const tagSchema = z.string().trim().min(1, 'a tag cannot be empty').max(32, 'at most 32 characters');
+const tag = tagSchema;
 
 export const dealFieldsSchema = z
   .object({
@@ -26,6 +27,15 @@ export const dealFieldsSchema = z
 export type DealFields = z.infer<typeof dealFieldsSchema>;
 export const dealPatchSchema = dealFieldsSchema.partial().strict();
 export type DealPatch = z.infer<typeof dealPatchSchema>;
+
+/** A board stage as the doc holds it (renameStage writes the name; the server writes the rest at creation). */
+export const stageFieldsSchema = z
+  .object({
+    name: z.string().trim().min(1, 'a stage needs a name').max(80, 'at most 80 characters'),
+    probability: z.number().min(0, 'at least 0').max(100, 'at most 100'),
+    outcome: z.enum(['open', 'won', 'lost'], 'one of open, won, lost')
+  })
+  .strict();
 
 export const contactFieldsSchema = z
   .object({

@@ -9,8 +9,10 @@ export interface ColumnSummary {
 
 /** Sums per column. Values in different currencies are added as they are; the board shows the main currency. */
 export function summarizeColumn(stage: Stage, deals: readonly Deal[]): ColumnSummary {
-  const total = deals.reduce((sum, deal) => sum + deal.value, 0);
-  return { count: deals.length, total, weighted: Math.round((total * stage.probability) / 100) };
+  // Readers pass only valid deals and stages; a number that is not finite still never turns a total into NaN.
+  const finite = (value: number) => (Number.isFinite(value) ? value : 0);
+  const total = deals.reduce((sum, deal) => sum + finite(deal.value), 0);
+  return { count: deals.length, total, weighted: Math.round((total * finite(stage.probability)) / 100) };
 }
 
 const DAY = 86_400_000;

@@ -21,6 +21,7 @@ import {
   createPipeline,
   createWorkspaceWithSample,
   membersOf,
+  pipelineName,
   renamePipeline,
   pipelinesOf,
   roleIn,
@@ -173,6 +174,24 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: Request
     if (allowedRoles !== undefined) await audit(c, 'pipeline_access_changed', { workspaceId, target: pipelineId, detail: { allowedRoles } });
     if (allowedRoles !== undefined) await live.recheck({ room: boardRoom(pipelineId) });
     return c.json((await pipelinesOf(db, c.get('user')!.id)).find((row) => row.id === pipelineId));
+  });
+
+  /**
+   * Repair a board that breaks the doc schema (admins): meta rewritten from the database, every stage and deal that
+   * breaks a rule repaired or removed, as a new change (the old state stays in the stored history). A board opened
+   * read-only because it failed to load, migrate or validate turns writable for everyone at once.
+   */
+  routes.post('/workspaces/:workspaceId/pipelines/:pipelineId/repair', requireUser, member('admin'), async (c) => {
+    const { workspaceId, pipelineId } = c.req.param();
+    const name = await pipelineName(db, workspaceId, pipelineId);
+    if (name === null) return c.json({ error: 'not_found', reason: 'no such pipeline in this workspace' }, 404);
+    return c.json(await live.repairDoc(boardRoom(pipelineId), { pipelineId, workspaceId, name }));
+  });
+
+  /** The same for the workspace's contacts doc. */
+  routes.post('/workspaces/:workspaceId/contacts/repair', requireUser, member('admin'), async (c) => {
+    const workspaceId = c.req.param('workspaceId');
+    return c.json(await live.repairDoc(contactsRoom(workspaceId), { workspaceId }));
   });
 
   routes.delete('/workspaces/:workspaceId/invites/:inviteId', requireUser, member('admin'), async (c) => {

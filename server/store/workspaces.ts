@@ -139,6 +139,12 @@ export async function pipelineAccess(db: Sql, pipelineId: string): Promise<{ wor
   return rows[0] ? { workspaceId: rows[0].workspace_id, allowedRoles: parseAllowedRoles(rows[0].allowed_roles) } : null;
 }
 
+/** A pipeline's name as the database holds it (the source of truth a board repair rewrites its meta from). */
+export async function pipelineName(db: Sql, workspaceId: string, pipelineId: string): Promise<string | null> {
+  const rows = await db.query<{ name: string }>('SELECT name FROM pipelines WHERE id = $1 AND workspace_id = $2', [pipelineId, workspaceId]);
+  return rows[0]?.name ?? null;
+}
+
 /** Limit a pipeline to some roles (admins always keep access), or open it to everyone with null. */
 export async function setPipelineAccess(db: Sql, workspaceId: string, pipelineId: string, allowedRoles: Role[] | null): Promise<boolean> {
   const rows = await db.query('UPDATE pipelines SET allowed_roles = $1 WHERE id = $2 AND workspace_id = $3 RETURNING id', [

@@ -14,6 +14,10 @@ export const MESSAGE_QUERY_AWARENESS = 3;
 export const CLOSE_READ_ONLY = 4403;
 export const CLOSE_SIGNED_OUT = 4401;
 export const CLOSE_DOC_TOO_LARGE = 4413;
+/** The update would leave the doc breaking its schema (shared/doc-schema.ts); the reason names the record and rule. */
+export const CLOSE_SCHEMA_VIOLATION = 4422;
+/** The doc is read-only for everyone until an admin repairs it (it failed to load, migrate or validate). */
+export const CLOSE_DOC_DEGRADED = 4423;
 export const CLOSE_BAD_MESSAGE = 1007;
 /** A message within the protocol but past a bound on presence or on updates waiting for dependencies. */
 export const CLOSE_POLICY = 1008;

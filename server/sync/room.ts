@@ -3,8 +3,10 @@ import { Awareness } from 'y-protocols/awareness';
 import type { Role } from '../../shared/api.ts';
 import { clocksAfter, encodeAccess, encodeStored, type AccessState, type Extension } from '../../shared/sync-extensions.ts';
 import { checkLoad, docLimits, dropPending, growthRefusal, itemsIn, pendingBytes, pendingRefusal, shapeOf, worstCaseGrowth, type DocLimits } from './doc-limits.ts';
+import type { UpdateGuard } from './admission.ts';
 import { DEFAULT_PRESENCE_LIMITS, PresenceGuard, type PresenceLimits } from './presence-guard.ts';
 import {
+  CLOSE_DOC_DEGRADED,
   CLOSE_DOC_TOO_LARGE,
   CLOSE_READ_ONLY,
   encodeAwareness,
@@ -87,6 +89,10 @@ export class Room {
   private receivedBytes = 0;
   /** State vector of what the update log has committed for this room: all that may be confirmed as saved. */
   private readonly storedClocks = new Map<number, number>();
+  /** The "admit update" step's schema check (set once the doc is loaded and valid), run on every client update. */
+  guard: UpdateGuard | null = null;
+  /** Why the doc is read-only for everyone (it failed to load, migrate or validate), or null when it is healthy. */
+  private degradedReason: string | null = null;
 
   constructor(
     readonly name: string,
@@ -179,8 +185,16 @@ export class Room {
    * sync step 2 on connect, and a full doc must still let clients sync.
    */
   private admit(connection: Connection, update: Uint8Array, shape: ReturnType<typeof shapeOf>): void {
-    const refusal = connection.readOnly ? new Rejection(CLOSE_READ_ONLY, 'read-only: viewers cannot change this board') : this.growthRefusal(update, shape);
-    if (!refusal) return;
+    const refusal = connection.readOnly
+      ? new Rejection(CLOSE_READ_ONLY, 'read-only: viewers cannot change this board')
+      : this.degradedReason
+        ? new Rejection(CLOSE_DOC_DEGRADED, `read-only until an admin repairs it: ${this.degradedReason}`)
+        : this.growthRefusal(update, shape);
+    if (!refusal) {
+      // The "admit update" step's schema check: throws a Rejection (4422) for an update that would break the doc.
+      this.guard?.admit(update, connection);
+      return;
+    }
     if (Y.snapshotContainsUpdate(Y.snapshot(this.doc), update)) return;
     throw refusal;
   }
@@ -205,6 +219,19 @@ export class Room {
     throw refusal;
   }
 
+  get degraded(): string | null {
+    return this.degradedReason;
+  }
+
+  /**
+   * Open the doc read-only for everyone (reason given) or writable again (null). The reason is the room's own
+   * awareness state `{degraded: {reason}}`, so every client, stock or ours, learns it live.
+   */
+  setDegraded(reason: string | null): void {
+    this.degradedReason = reason;
+    this.awareness.setLocalState(reason ? { degraded: { reason } } : null);
+  }
+
   leave(connection: Connection): void {
     if (!this.connections.delete(connection)) return;
     this.presence.forget(connection);
@@ -219,6 +246,7 @@ export class Room {
   }
 
   destroy(): void {
+    this.guard?.destroy();
     this.doc.off('update', this.handleUpdate);
     this.awareness.off('update', this.handleAwareness);
     this.presence.destroy();

@@ -1,6 +1,9 @@
 import { migrateBoard } from '../../shared/board-doc.ts';
 import { migrateContacts } from '../../shared/contacts-doc.ts';
+import { describeProblem, docProblems, type DocKind } from '../../shared/doc-schema.ts';
+import { repairBoard, repairContacts, type RepairReport } from '../../shared/doc-repair.ts';
 import { parseRoom } from '../../shared/rooms.ts';
+import { SchemaAdmission } from './admission.ts';
 import type { Db } from '../store/db.ts';
 import { loadRoomUpdates } from '../store/update-log.ts';
 import { compactRoom } from '../history/compaction.ts';
@@ -210,8 +213,9 @@ export class Rooms {
       { doc: this.docLimits, presence: this.presence }
     );
     const { updates, logRows } = await loadRoomUpdates(this.db, name);
+    const kind = parseRoom(name)?.kind;
     try {
-      room.load(updates);
+      this.open(room, kind, updates);
     } catch (error) {
       // A stored doc too big to hold (DocRefused): nothing of it stays in memory; the upgrade says why.
       room.destroy();
@@ -219,12 +223,58 @@ export class Rooms {
       this.log.warn('room not opened', { room: name, error: (error as Error).message });
       throw error;
     }
-    const kind = parseRoom(name)?.kind;
-    const { from, to } = kind === 'board' ? migrateBoard(room.doc) : kind === 'contacts' ? migrateContacts(room.doc) : { from: 0, to: 0 };
-    if (from !== to) this.log.info('migrated doc', { room: name, from, to });
     const entry: Entry = { room, holds: 0, logRows, compacting: null, unloadTimer: null };
     this.entries.set(name, entry);
     return entry;
+  }
+
+  /**
+   * Replay, migrate and check a loaded doc. A doc that fails any of these opens read-only for everyone (degraded),
+   * with the reason, instead of failing every upgrade: an admin's repair (repair below) makes it writable again.
+   */
+  private open(room: Room, kind: DocKind | undefined, updates: readonly Uint8Array[]): void {
+    let reason: string | null = null;
+    try {
+      room.load(updates);
+      const { from, to } = kind === 'board' ? migrateBoard(room.doc) : kind === 'contacts' ? migrateContacts(room.doc) : { from: 0, to: 0 };
+      if (from !== to) this.log.info('migrated doc', { room: room.name, from, to });
+      const problems = kind ? docProblems(room.doc, kind) : [];
+      if (problems.length) reason = problems.map(describeProblem).join('; ');
+    } catch (error) {
+      // Too big to hold is refused outright (413/503): opening it read-only would still fill the heap.
+      if (error instanceof DocRefused) throw error;
+      reason = `cannot be opened: ${(error as Error).message}`;
+    }
+    if (reason) {
+      this.log.warn('doc opened read-only: it needs an admin repair', { room: room.name, reason });
+      room.setDegraded(reason);
+    } else if (kind) room.guard = new SchemaAdmission(kind, room.doc);
+  }
+
+  /**
+   * An admin's repair (the REST repair routes): rewrite meta from the database, repair or remove every record that
+   * breaks the schema, as a server write (stored and broadcast like any change; the old state stays in the log's
+   * history), then check the doc again: if it is valid it turns writable for everyone at once.
+   */
+  async repair(name: string, meta: { pipelineId?: string; workspaceId: string; name?: string }): Promise<RepairReport & { degraded: string | null }> {
+    const room = await this.acquire(name);
+    try {
+      const kind = parseRoom(name)?.kind;
+      const report =
+        kind === 'board'
+          ? repairBoard(room.doc, { pipelineId: meta.pipelineId!, workspaceId: meta.workspaceId, name: meta.name! })
+          : repairContacts(room.doc, { workspaceId: meta.workspaceId });
+      const problems = kind ? docProblems(room.doc, kind) : [];
+      const reason = problems.length ? problems.map(describeProblem).join('; ') : null;
+      if (!reason && room.degraded && kind) {
+        room.guard ??= new SchemaAdmission(kind, room.doc);
+        room.setDegraded(null);
+      }
+      this.log.info('doc repaired by an admin', { room: name, repaired: report.repaired.length, removed: report.removed.length, degraded: reason });
+      return { ...report, degraded: reason };
+    } finally {
+      this.release(room);
+    }
   }
 
   private afterStored(name: string, count: number, updates: readonly Uint8Array[]): void {

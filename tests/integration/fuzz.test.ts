@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { Awareness } from 'y-protocols/awareness';
-import { addDeal, readDeals, readStages } from '../../shared/board-doc.ts';
+import { addDeal, dealNotes, moveDeal, readDeals, readStages, updateDeal } from '../../shared/board-doc.ts';
 import { boardRoom } from '../../shared/rooms.ts';
 import { encodeAwareness, encodeDocUpdate, encodeSyncStep1, MESSAGE_QUERY_AWARENESS } from '../../server/sync/protocol.ts';
 import { pgliteStorage, ServerProcess, type Storage } from '../support/server-process.ts';
@@ -111,9 +111,10 @@ function refusalReasons(output: string): string {
 }
 
 /**
- * One fuzzing socket's corpus: the fuzz account's own Y.Doc (its own client id) and awareness, and the real sync
- * messages they produce. Never another client's messages: a forged update under an honest client's id is a
- * client bug Yjs cannot tell from an edit.
+ * One fuzzing socket's corpus: the fuzz account's own Y.Doc (its own client id, starting from the board as stored)
+ * and awareness, and the real sync messages they produce. Never another client's messages: a forged update under an
+ * honest client's id is a client bug Yjs cannot tell from an edit. Its edits are valid board edits of its own deals,
+ * since the server refuses anything that breaks the doc schema (tests/integration/schema-fuzz.test.ts).
  */
 class FuzzClient {
   readonly doc = new Y.Doc();
@@ -121,9 +122,14 @@ class FuzzClient {
   /** Real messages that were sent (or could be): replays of them add nothing and must be harmless. */
   readonly corpus: Uint8Array[] = [];
   private edits = 0;
+  private readonly ownDeals: string[] = [];
 
-  constructor(readonly random: Random) {
-    this.doc.on('update', (update: Uint8Array) => this.remember(encodeDocUpdate(update)));
+  constructor(
+    readonly random: Random,
+    board: Uint8Array
+  ) {
+    Y.applyUpdate(this.doc, board, 'seed');
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => origin !== 'seed' && this.remember(encodeDocUpdate(update)));
     this.freshEdit();
     this.freshAwareness();
     this.remember(encodeSyncStep1(this.doc));
@@ -135,17 +141,19 @@ class FuzzClient {
     else this.corpus[this.random.int(this.corpus.length)] = message;
   }
 
-  /** An edit of the fuzz doc's own types (never the board's), returned as the update message it makes. */
+  /** A valid edit of the fuzz account's own deals (never Ann's or Bob's), returned as the update message it makes. */
   freshEdit(): Uint8Array {
     const edit = this.edits++;
     let message: Uint8Array | null = null;
     const capture = (update: Uint8Array) => (message = encodeDocUpdate(update));
     this.doc.once('update', capture);
-    const kind = this.random.int(4);
-    if (kind === 0) this.doc.getMap('fuzz').set(`key${edit % 16}`, { edit, at: Date.now() });
-    else if (kind === 1) this.doc.getText('fuzz-text').insert(this.random.int(this.doc.getText('fuzz-text').length + 1), `edit ${edit} `);
-    else if (kind === 2 && this.doc.getText('fuzz-text').length > 8) this.doc.getText('fuzz-text').delete(0, 4);
-    else this.doc.getArray('fuzz-list').push([edit]);
+    const kind = this.ownDeals.length ? this.random.int(4) : 0;
+    const dealId = this.ownDeals.length ? this.random.pick(this.ownDeals) : '';
+    const stages = readStages(this.doc);
+    if (kind === 0) this.ownDeals.push(addDeal(this.doc, stages[stages.length - 1].id, { title: `Fuzz deal ${edit}`, value: edit }));
+    else if (kind === 1) updateDeal(this.doc, dealId, { value: edit });
+    else if (kind === 2) dealNotes(this.doc, dealId)?.insert(0, `edit ${edit} `);
+    else moveDeal(this.doc, dealId, this.random.pick(stages.slice(-2)).id, 0);
     this.doc.off('update', capture);
     return message ?? this.freshEdit();
   }
@@ -198,8 +206,8 @@ interface Figures {
  * One fuzzing socket, reconnecting after each close: bursts of valid frames, then one or two mutated frames, then
  * the server's own sync step 1 as a probe. Its answer (sync step 2) means the server handled the whole burst.
  */
-async function fuzzSocket(url: string, token: string, seed: number, figures: Figures, running: () => boolean): Promise<void> {
-  const client = new FuzzClient(prng(seed));
+async function fuzzSocket(url: string, token: string, seed: number, board: Uint8Array, figures: Figures, running: () => boolean): Promise<void> {
+  const client = new FuzzClient(prng(seed), board);
   while (running()) {
     const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, maxPayload: 64 * 1024 * 1024 });
     let probe: Uint8Array | null = null;
@@ -224,6 +232,8 @@ async function fuzzSocket(url: string, token: string, seed: number, figures: Fig
       continue;
     }
     figures.connections++;
+    // Everything this client made so far first, so its next edits never depend on one a refused burst lost.
+    socket.send(client.syncStep2());
     let open = true;
     void closed.then(() => (open = false));
     while (open && running()) {
@@ -304,7 +314,8 @@ describe('fuzzing the sync socket on PGlite', () => {
     const started = Date.now();
     let framesRead = 0;
     let running = true;
-    const sockets = Array.from({ length: SOCKETS }, (_, n) => fuzzSocket(`${server.wsUrl}/${room}`, fuzzer.token, seed + n, figures, () => running));
+    const board = Y.encodeStateAsUpdate(annBoard.doc);
+    const sockets = Array.from({ length: SOCKETS }, (_, n) => fuzzSocket(`${server.wsUrl}/${room}`, fuzzer.token, seed + n, board, figures, () => running));
     while (framesRead < TARGET_FRAMES && Date.now() - started < TIME_LIMIT_MS) {
       await wait(1_000);
       framesRead = (await scrapeMetrics(server.url)).get('lanes_messages_in_total')! - (before.get('lanes_messages_in_total') ?? 0);

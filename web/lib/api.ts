@@ -29,6 +29,13 @@ export class ApiError extends Error {
 /** GETs whose last answer is kept, so a board reloaded without network still knows who and where you are. */
 const offlineReadable = (path: string) => path === '/api/me' || path === '/api/pipelines' || /^\/api\/workspaces\/[^/]+\/members$/.test(path);
 
+/** What an admin's repair of a doc did (POST …/repair). */
+export interface DocRepairView {
+  repaired: string[];
+  removed: string[];
+  degraded: string | null;
+}
+
 /** One JSON call to the Lanes API; a refusal throws an ApiError with the server's reason. */
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
@@ -67,6 +74,9 @@ export const api = {
   /** A workspace of your own (you are its admin), with the sample pipeline. */
   createWorkspace: (name: string) => request<WorkspaceCreated>('POST', '/api/workspaces', { name }),
   pipelines: () => request<PipelineView[]>('GET', '/api/pipelines'),
+  repairPipeline: (workspaceId: string, pipelineId: string) =>
+    request<DocRepairView>('POST', `/api/workspaces/${workspaceId}/pipelines/${pipelineId}/repair`),
+  repairContacts: (workspaceId: string) => request<DocRepairView>('POST', `/api/workspaces/${workspaceId}/contacts/repair`),
   members: (workspaceId: string) => request<MemberView[]>('GET', `/api/workspaces/${workspaceId}/members`),
   invites: (workspaceId: string) => request<InviteView[]>('GET', `/api/workspaces/${workspaceId}/invites`),
   changeMemberRole: (workspaceId: string, userId: string, role: Role) => request<MemberView>('PATCH', `/api/workspaces/${workspaceId}/members/${userId}`, { role }),

@@ -5,17 +5,19 @@ import {
   dealNotes,
   deleteDeal,
   moveDeal,
+  inspectBoard,
   observeBoard,
   readColumns,
   readMeta,
-  readStages,
   updateDeal,
   type Deal,
   type NewDeal,
   type Stage
 } from '$shared/board-doc.ts';
 import { BoardUndo } from '$shared/board-undo.ts';
-import { addContact, observeContacts, readContacts, type Contact } from '$shared/contacts-doc.ts';
+import { addContact, deleteContact, inspectContacts, observeContacts, type Contact } from '$shared/contacts-doc.ts';
+import { canRepairDeal, repairContact, repairDeal } from '$shared/doc-repair.ts';
+import type { SchemaProblem } from '$shared/doc-schema.ts';
 import { newId } from '$shared/ids.ts';
 import type { DealPatch } from '$shared/deal-fields.ts';
 import { combinedStatus, type ConnectionStatus } from './connection-status.ts';
@@ -57,8 +59,12 @@ export class BoardStore {
   synced = $state(false);
   /** Changes made here that the server has not confirmed yet, over both docs. */
   pending = $state(0);
-  /** Read-only: a viewer's board (the server refuses their changes anyway). */
-  readOnly = $state(false);
+  /** A viewer's role: the board is read-only for them (the server refuses their changes anyway). */
+  roleReadOnly = $state(false);
+  /** Why the server opened this board or the contacts read-only for everyone until an admin repairs them, or null. */
+  degraded = $state<string | null>(null);
+  /** Records (stages, deals, contacts) that break the doc schema: not shown, listed for an admin to repair or remove. */
+  problems = $state.raw<SchemaProblem[]>([]);
   /** The currency most deals use: column sums are shown in it (see summarizeColumn). */
   readonly mainCurrency = $derived(mostUsedCurrency([...this.columns.values()].flat()));
   canUndo = $state(false);
@@ -79,6 +85,15 @@ export class BoardStore {
   /** This user's own changes, undone and redone as forward writes: see shared/board-undo.ts for why. */
   private readonly history: BoardUndo;
   private readonly cleanups: Array<() => void> = [];
+
+  /** Read-only: a viewer's board, or a doc that needs an admin's repair. */
+  get readOnly(): boolean {
+    return this.roleReadOnly || this.degraded !== null;
+  }
+
+  set readOnly(value: boolean) {
+    this.roleReadOnly = value;
+  }
 
   constructor(
     readonly board: Y.Doc,
@@ -103,6 +118,12 @@ export class BoardStore {
     this.workspaceAwareness.on('change', refreshWorkspacePeers);
     this.cleanups.push(() => this.workspaceAwareness.off('change', refreshWorkspacePeers));
     if (!workspaceShared) this.cleanups.push(() => this.workspaceAwareness.destroy());
+    // The server publishes a degraded doc's reason as the room's own awareness state ({degraded: {reason}}).
+    const refreshDegraded = () => (this.degraded = degradedReason(this.awareness) ?? degradedReason(this.workspaceAwareness));
+    for (const awareness of [this.awareness, this.workspaceAwareness]) {
+      awareness.on('change', refreshDegraded);
+      this.cleanups.push(() => awareness.off('change', refreshDegraded));
+    }
     this.refreshBoard();
     this.refreshContacts();
     this.cleanups.push(observeBoard(board, () => this.refreshBoard()));
@@ -162,6 +183,27 @@ export class BoardStore {
 
   deleteDeal(dealId: string): void {
     this.remember(dealId, () => deleteDeal(this.board, dealId, { origin: this.origin }));
+  }
+
+  /** Can `path` (a listed problem's record, e.g. `deals.d1`) be repaired in place here, or only removed? */
+  canRepair(path: string): boolean {
+    const [kind, key] = splitPath(path);
+    if (kind === 'deals') return canRepairDeal(this.board, key) && !this.degraded;
+    return kind === 'contacts' && this.contactsDoc.getMap('contacts').get(key) instanceof Y.Map;
+  }
+
+  /** Repair a listed record in place: each field that breaks its rule gets its obvious default. */
+  repairRecord(path: string): void {
+    const [kind, key] = splitPath(path);
+    if (kind === 'deals') repairDeal(this.board, key, { origin: this.origin });
+    else if (kind === 'contacts') repairContact(this.contactsDoc, key, { origin: this.origin });
+  }
+
+  /** Remove a listed record (stages cannot be removed here: only the server's whole-board repair can). */
+  removeRecord(path: string): void {
+    const [kind, key] = splitPath(path);
+    if (kind === 'deals') deleteDeal(this.board, key, { origin: this.origin });
+    else if (kind === 'contacts') deleteContact(this.contactsDoc, key, { origin: this.origin });
   }
 
   /**
@@ -226,15 +268,40 @@ export class BoardStore {
     this.canRedo = this.history.canRedo;
   }
 
+  private boardProblems: SchemaProblem[] = [];
+  private contactProblems: SchemaProblem[] = [];
+
+  /** Only valid stages and deals are shown; every other entry is counted and listed (see problems). */
   private refreshBoard(): void {
-    this.name = readMeta(this.board).name;
-    this.stages = readStages(this.board);
-    this.columns = readColumns(this.board);
+    const name = readMeta(this.board).name;
+    this.name = typeof name === 'string' ? name : '';
+    const view = inspectBoard(this.board);
+    this.stages = view.stages;
+    this.columns = readColumns(view);
+    this.boardProblems = view.problems;
+    this.problems = [...this.boardProblems, ...this.contactProblems];
   }
 
   private refreshContacts(): void {
-    this.contacts = new Map(readContacts(this.contactsDoc).map((contact) => [contact.id, contact]));
+    const view = inspectContacts(this.contactsDoc);
+    this.contacts = new Map(view.contacts.map((contact) => [contact.id, contact]));
+    this.contactProblems = view.problems;
+    this.problems = [...this.boardProblems, ...this.contactProblems];
   }
+}
+
+/** `deals.d1.value` → ['deals', 'd1']: the top-level type and the record a problem is about. */
+function splitPath(path: string): [string, string] {
+  const [kind, ...rest] = path.split('.');
+  return [kind, rest[0] ?? ''];
+}
+
+function degradedReason(awareness: Awareness): string | null {
+  for (const state of awareness.getStates().values()) {
+    const degraded = (state as { degraded?: { reason?: unknown } }).degraded;
+    if (degraded && typeof degraded.reason === 'string') return degraded.reason;
+  }
+  return null;
 }
 
 function mostUsedCurrency(deals: readonly Deal[]): string {
