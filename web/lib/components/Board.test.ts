@@ -152,10 +152,11 @@ describe('Board figures follow what it shows', () => {
     expect(within(column('Lead in')).getByTitle('Deals').textContent).toBe('3');
   });
 
-  it('names the filter in general words when the filter is an owner or tag', () => {
+  it('names the filter in general words for an owner or tag, and offers Clear filter only with a handler', () => {
     const { store } = boardOfSeven();
     render(Board, { store, filters: { ...NO_FILTERS, tag: 'nothing-has-this' } });
     expect(screen.getByText(/No deals match the filter\./)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Clear filter' })).toBeNull(); // no handler, no button that does nothing
   });
 
   it('shows huge totals compactly, the exact figure on hover and to screen readers', () => {
