@@ -134,6 +134,9 @@ describe('Board figures follow what it shows', () => {
     expect(within(column('Proposal')).getByTitle(/^Deals matching/).textContent).toBe('1 of 2');
     expect(within(column('Won')).getByTitle(/^Deals matching/).textContent).toBe('0 of 1');
     expect(within(column('Won')).getByTitle(/^Total value/).textContent).toBe('$0');
+    // The phone's stage switcher counts the same way.
+    const switcher = within(screen.getByRole('navigation', { name: 'Stages' }));
+    expect(switcher.getByRole('button', { name: /^Lead in/ }).textContent?.trim()).toBe('Lead in 1 of 3');
     // Non-matching cards stay where they are, faded, so positions mean the same on every screen.
     expect(card(container, ids.crm).classList.contains('muted')).toBe(true);
     expect(card(container, ids.analytics).classList.contains('muted')).toBe(false);
