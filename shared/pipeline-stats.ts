@@ -32,3 +32,26 @@ export function freshness(deal: Deal, now: number): Freshness {
 export function formatMoney(value: number, currency: string, locale = 'en-US'): string {
   return new Intl.NumberFormat(locale, { style: 'currency', currency, maximumFractionDigits: 0 }).format(value);
 }
+
+/** From a million up, a column header shows "$1.0B" instead of "$1,000,253,543": it must fit beside the weighted figure. */
+export const COMPACT_FROM = 1_000_000;
+
+export interface MoneyFigure {
+  /** What the header shows: compact from COMPACT_FROM up, else the exact amount. */
+  shown: string;
+  /** The exact amount, for hover and for screen readers. */
+  exact: string;
+}
+
+export function moneyFigure(value: number, currency: string, locale = 'en-US'): MoneyFigure {
+  const exact = formatMoney(value, currency, locale);
+  if (Math.abs(value) < COMPACT_FROM) return { shown: exact, exact };
+  const compact = new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency,
+    notation: 'compact',
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1
+  });
+  return { shown: compact.format(value), exact };
+}

@@ -1,4 +1,4 @@
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import {
   addDeal,

@@ -20,3 +20,15 @@ export function tagsInUse(columns: Map<string, Deal[]>): string[] {
   for (const deals of columns.values()) for (const deal of deals) for (const tag of deal.tags) tags.add(tag);
   return [...tags].sort((a, b) => a.localeCompare(b));
 }
+
+/** The column header's count: "4 of 12" while filtering (how many match of how many there are), else "12". */
+export function countLabel(matching: number, total: number, filtering: boolean): string {
+  return filtering ? `${matching} of ${total}` : String(total);
+}
+
+/** How many deals on the whole board match the filter bar: none means the board says so and offers to clear it. */
+export function countMatching(columns: Map<string, Deal[]>, filters: BoardFilters, contactName: (deal: Deal) => string | null): number {
+  let count = 0;
+  for (const deals of columns.values()) for (const deal of deals) if (matchesFilters(deal, filters, contactName(deal))) count++;
+  return count;
+}

@@ -28,7 +28,7 @@ async function plantStoredChange(storage: Storage, room: string, change: (doc: Y
     Y.applyUpdate(doc, (await loadRoomState(db, room))!);
     const before = Y.encodeStateVector(doc);
     change(doc);
-    await appendUpdates(db, [{ room, data: Y.encodeStateAsUpdate(doc, before) }]);
+    await appendUpdates(db, [{ room, data: Y.encodeStateAsUpdate(doc, before), userId: null, at: Date.now() }]);
   } finally {
     await db.close();
   }

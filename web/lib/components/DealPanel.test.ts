@@ -16,6 +16,15 @@ function storeWithDeal() {
 }
 
 describe('DealPanel', () => {
+  it('is headed with the deal\'s title, and follows a rename', async () => {
+    const { dealId, store } = storeWithDeal();
+    render(DealPanel, { store, dealId, onclose: () => {} });
+    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Bravo');
+    await fireEvent.change(screen.getByLabelText('Title'), { target: { value: 'Bravo renewal' } });
+    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Bravo renewal');
+    expect(screen.getByRole('heading', { level: 2 }).getAttribute('title')).toBe('Bravo renewal');
+  });
+
   it('shows why a negative value is refused and leaves the doc unchanged', async () => {
     const { doc, dealId, store } = storeWithDeal();
     render(DealPanel, { store, dealId, onclose: () => {} });
