@@ -14,7 +14,8 @@ import { scrapeMetrics } from '../support/metrics.ts';
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const TARGET_FRAMES = 100_000;
-const TIME_LIMIT_MS = 100_000;
+// Long enough for the 100,000 frames on a busy 2-core machine: the count is the coverage target, not a speed test.
+const TIME_LIMIT_MS = 170_000;
 const SOCKETS = 16;
 const VALID_PER_BURST = 30;
 const MAX_MESSAGE_BYTES = 65_536;
@@ -288,7 +289,7 @@ describe('fuzzing the sync socket on PGlite', () => {
     await storage?.dispose();
   });
 
-  it('takes 100,000 real and mutated frames while two stock clients edit, and loses or changes no honest edit', { timeout: 180_000 }, async () => {
+  it('takes 100,000 real and mutated frames while two stock clients edit, and loses or changes no honest edit', { timeout: 240_000 }, async () => {
     const room = boardRoom(ann.pipelineId);
     const annBoard = connectClient(server.wsUrl, room, { token: ann.token });
     const bobBoard = connectClient(server.wsUrl, room, { token: bob.token });
