@@ -3,3 +3,4 @@
 // new socket, so the full run belongs with the other long fault tests.
 process.env.SCHEMA_FUZZ_UPDATES ??= '10000';
 await import('../integration/schema-fuzz.test.ts');
+export {};

@@ -20,7 +20,7 @@ const titles = (doc: Y.Doc) => readDeals(doc).map((deal) => deal.title);
 describe.each(storageKinds)('updates with missing dependencies on $label', ({ create }) => {
   const team = teamSuite(create, { ROOM_UNLOAD_MS: '200' });
 
-  it('close their sender (4422, by the schema check before anything is applied) and leave nothing pending, while this board and another workspace carry on', async () => {
+  it('close their sender (1008) and leave nothing pending, while this board and another workspace carry on', async () => {
     const room = boardRoom(team.ann.pipelineId);
     const ann = connectClient(team.server.wsUrl, room, { token: team.ann.token });
     const bob = connectClient(team.server.wsUrl, room, { token: team.bob.token });
@@ -40,12 +40,12 @@ describe.each(storageKinds)('updates with missing dependencies on $label', ({ cr
       const mallory = await rawSocket(team.server.wsUrl, room, team.bob.token);
       mallory.send(encodeDocUpdate(orphanUpdate(ann.doc, `${message}`.padEnd(900 * 1024, '~'))));
       const { code, reason } = await mallory.closed;
-      expect(code).toBe(4422);
+      expect(code).toBe(1008);
       refusals.push(reason);
     }
     const deletes = await rawSocket(team.server.wsUrl, room, team.bob.token);
     deletes.send(encodeDocUpdate(deleteRanges(987_654, everyOther(0, 40_000))));
-    expect((await deletes.closed).code).toBe(4422);
+    expect((await deletes.closed).code).toBe(1008);
     expect(refusals.every((reason) => /depends on changes the server does not have/.test(reason))).toBe(true);
 
     // Meanwhile and afterwards, both workspaces edit as usual.
@@ -72,6 +72,6 @@ describe.each(storageKinds)('updates with missing dependencies on $label', ({ cr
       `30 × 900 KiB updates with missing dependencies: all refused; an edit in another workspace arrived in ${elsewhereMs} ms; ` +
         `server RSS ${mib(rss(before))} → ${mib(rss(after))} MiB`
     );
-    expect(after.get('lanes_messages_rejected_total{code="4422"}')! - (before.get('lanes_messages_rejected_total{code="4422"}') ?? 0)).toBe(31);
+    expect(after.get('lanes_messages_rejected_total{code="1008"}')! - (before.get('lanes_messages_rejected_total{code="1008"}') ?? 0)).toBe(31);
   });
 });
