@@ -1,13 +1,13 @@
 import * as Y from 'yjs';
 import { readDealRecord, readStages, type DealRecord } from '../../shared/board-doc.ts';
 import { readContact, type Contact } from '../../shared/contacts-doc.ts';
+import type { ChangeKind } from '../../shared/history.ts';
 
 /**
  * The change feed: replaying a doc's log one update at a time, what each update did to deals (or contacts), in
  * read-model terms (added, moved from → to, a field edited, removed with everything needed to bring it back).
  * Pure over Yjs: the caller feeds updates and stores what comes out.
  */
-export type ChangeKind = 'added' | 'moved' | 'edited' | 'won' | 'lost' | 'removed' | 'restored';
 
 export interface EntityChange {
   entityId: string;

@@ -3,19 +3,14 @@ import { readDeals, readStages, type Stage } from '../../shared/board-doc.ts';
 import type { ChangeEntry, ChangeKind, DeletedContact, DeletedDeal, PersonRef, StageDelta } from '../../shared/history.ts';
 import { summarizeColumn } from '../../shared/pipeline-stats.ts';
 import type { Sql } from '../store/db.ts';
+import type { EntityChange } from './changes.ts';
 
 /** One row of doc_changes with its author's name. */
-export interface ChangeRow {
+export interface ChangeRow extends EntityChange {
   id: number;
   updateId: number;
   at: number;
   user: PersonRef | null;
-  entityId: string;
-  title: string;
-  kind: ChangeKind;
-  field: string | null;
-  before: unknown;
-  after: unknown;
 }
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
