@@ -3,6 +3,8 @@ import type { SessionUser, Session } from './auth/sessions.ts';
 import type { Db } from './store/db.ts';
 import type { Log } from './log.ts';
 import type { RateLimit } from './auth/rate-limit.ts';
+import type { PublicLinks } from './mail/links.ts';
+import type { Outbox } from './mail/outbox.ts';
 
 /** How the request proved who it is: a browser session cookie, or a bearer token from a script. */
 export type Credential = { kind: 'cookie'; session: Session } | { kind: 'bearer'; sessionId: string | null; apiTokenId: string | null };
@@ -33,6 +35,8 @@ export interface LiveAccess {
   recheck(which: { userId?: string; room?: string }): Promise<number>;
   /** Close the sockets of a signed-out session, or of every session of a user. */
   signOut(which: { userId: string; sessionId?: string }): number;
+  /** A user's new display name for their open sockets: presence they publish from now on carries it. */
+  rename(userId: string, name: string): void;
   /** Write a new pipeline name into its board doc (loading the room if nobody has it open), stored and broadcast. */
   renameBoard(room: string, name: string, userId?: string): Promise<void>;
   /** An admin's repair of a doc (loading the room if needed): meta from the database, bad records repaired or removed. */
@@ -54,4 +58,14 @@ export interface RequestLimits {
   signups: RateLimit;
   /** New pipelines and workspaces, per account and per client address. */
   creations: RateLimit;
+  /** Password reset requests per client address. */
+  resetRequests: RateLimit;
+  /** Messages a stranger can make us send to one e-mail address (signup links and notices, reset links). */
+  mailsPerAddress: RateLimit;
+}
+
+/** Sending e-mail: the outbox, and links built from PUBLIC_URL. */
+export interface MailDeps {
+  outbox: Outbox;
+  links: PublicLinks;
 }

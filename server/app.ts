@@ -1,6 +1,6 @@
 import { Hono, type Context, type Next } from 'hono';
 import { createNodeWebSocket } from '@hono/node-ws';
-import type { AppDeps, AppEnv, LiveAccess, RequestLimits } from './app-env.ts';
+import type { AppDeps, AppEnv, LiveAccess, MailDeps, RequestLimits } from './app-env.ts';
 import { rememberClientAddress } from './api/audit.ts';
 import { authRoutes } from './api/auth-routes.ts';
 import { historyRoutes } from './api/history-routes.ts';
@@ -9,6 +9,8 @@ import { authenticate, sameOriginForBrowsers } from './auth/middleware.ts';
 import { metricsAccess } from './auth/metrics-access.ts';
 import { RateLimit } from './auth/rate-limit.ts';
 import { healthRoutes } from './health.ts';
+import { PublicLinks } from './mail/links.ts';
+import { mailTransport, Outbox, DEFAULT_MAIL_FROM, type MailTransport } from './mail/outbox.ts';
 import { History } from './history/history.ts';
 import { Metrics } from './metrics.ts';
 import { Rooms, type RoomsOptions } from './sync/rooms.ts';
@@ -31,6 +33,8 @@ export interface AppOptions extends AppDeps {
   metricsToken?: string;
   /** /readyz answers 503 once this many updates wait to be stored (READY_MAX_PENDING). */
   readyMaxPending?: number;
+  /** Where e-mail goes (default: the log) and the origin its links point at (PUBLIC_URL; default http://localhost:3000). */
+  mail?: { transport?: MailTransport; publicUrl?: string };
 }
 
 export interface RateLimitSettings {
@@ -38,11 +42,13 @@ export interface RateLimitSettings {
   signupsPerWindow: number;
   /** New pipelines and workspaces per account, and per client address, per window. */
   createsPerWindow: number;
+  /** Messages sent to one e-mail address on a stranger's request (signups, reset links) per window. */
+  mailsPerAddressPerWindow: number;
   windowMs: number;
 }
 
 /** Generous enough for an office signing up together (and a test run); a script creating hundreds is stopped. */
-export const DEFAULT_RATE_LIMITS: RateLimitSettings = { signupsPerWindow: 60, createsPerWindow: 60, windowMs: 10 * 60_000 };
+export const DEFAULT_RATE_LIMITS: RateLimitSettings = { signupsPerWindow: 60, createsPerWindow: 60, mailsPerAddressPerWindow: 5, windowMs: 10 * 60_000 };
 
 /** The whole server as one Hono app: /api (REST), /ws (sync) and the built UI, on one port. */
 export function createApp(options: AppOptions) {
@@ -53,7 +59,13 @@ export function createApp(options: AppOptions) {
   const limits: RequestLimits = {
     trustProxy: options.trustProxy ?? false,
     signups: new RateLimit(deps.clock, { limit: rateLimits.signupsPerWindow, windowMs: rateLimits.windowMs }),
-    creations: new RateLimit(deps.clock, { limit: rateLimits.createsPerWindow, windowMs: rateLimits.windowMs })
+    creations: new RateLimit(deps.clock, { limit: rateLimits.createsPerWindow, windowMs: rateLimits.windowMs }),
+    resetRequests: new RateLimit(deps.clock, { limit: rateLimits.signupsPerWindow, windowMs: rateLimits.windowMs }),
+    mailsPerAddress: new RateLimit(deps.clock, { limit: rateLimits.mailsPerAddressPerWindow, windowMs: rateLimits.windowMs })
+  };
+  const mail: MailDeps = {
+    outbox: new Outbox(options.mail?.transport ?? mailTransport({ from: DEFAULT_MAIL_FROM }, deps.log), deps.log),
+    links: new PublicLinks(options.mail?.publicUrl ?? 'http://localhost:3000')
   };
   const rooms = new Rooms(deps.db, deps.log, { clock: deps.clock, ...options.rooms, metrics });
   const history = new History(deps.db, rooms, deps.clock);
@@ -67,6 +79,9 @@ export function createApp(options: AppOptions) {
     recheck: ({ userId, room }) =>
       socket.recheck((target, connection) => (!userId || connection.userId === userId) && (!room || target.name === room)),
     signOut: (which) => socket.signOut(which),
+    rename: (userId, name) => {
+      for (const { connection } of rooms.connections()) if (connection.userId === userId) connection.userName = name;
+    },
     renameBoard: async (roomName, pipelineName, userId) => {
       const room = await rooms.acquire(roomName);
       try {
@@ -93,8 +108,8 @@ export function createApp(options: AppOptions) {
   app.use('/ws/*', async (c, next) => (accepting ? next() : c.json({ error: 'unavailable', reason: 'server is shutting down; reconnect shortly' }, 503)));
   app.use('/api/*', refuseNulInPath, authenticate(deps), sameOriginForBrowsers, rememberClientAddress(options.trustProxy ?? false));
   app.use('/ws/*', authenticate(deps), sameOriginForBrowsers);
-  app.route('/api', authRoutes(deps, live, limits));
-  app.route('/api', workspaceRoutes(deps, live, limits));
+  app.route('/api', authRoutes(deps, live, limits, mail));
+  app.route('/api', workspaceRoutes(deps, live, limits, mail));
   app.route('/api', historyRoutes(deps, history));
   app.all('/api/*', (c) => c.json({ error: 'not_found', reason: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.get('/ws/:room', socket.authorize, socket.upgrade);
@@ -109,5 +124,5 @@ export function createApp(options: AppOptions) {
   const stopAccepting = () => {
     accepting = false;
   };
-  return { app, rooms, history, metrics, injectWebSocket, wss, live, stopAccepting };
+  return { app, rooms, history, metrics, injectWebSocket, wss, live, stopAccepting, outbox: mail.outbox };
 }

@@ -6,6 +6,7 @@ import { retentionFromEnv } from './history/retention.ts';
 import { DEFAULT_MAX_DOC_ITEMS, DEFAULT_MAX_PENDING_BYTES, defaultMaxTotalItems } from './sync/doc-limits.ts';
 import { DEFAULT_PRESENCE_LIMITS } from './sync/presence-guard.ts';
 import { consoleLog } from './log.ts';
+import { DEFAULT_MAIL_FROM, mailTransport } from './mail/outbox.ts';
 import { openDb } from './store/db.ts';
 import { migrate } from './store/migrations.ts';
 
@@ -34,12 +35,22 @@ const retention = retentionFromEnv(process.env, (message) => {
   process.exit(2);
 });
 
+// Links in e-mails point here (never at a request's Host header, which anyone can set).
+const publicUrl = process.env.PUBLIC_URL || `http://localhost:${port}`;
+try {
+  new URL(publicUrl);
+} catch {
+  log.error('PUBLIC_URL must be a URL such as https://lanes.example.com', { value: publicUrl });
+  process.exit(2);
+}
+const mail = mailTransport({ smtpUrl: process.env.SMTP_URL || undefined, mailDir: process.env.MAIL_DIR ? resolve(process.env.MAIL_DIR) : undefined, from: process.env.MAIL_FROM || DEFAULT_MAIL_FROM }, log);
+
 const db = await openDb({ databaseUrl: process.env.DATABASE_URL, dataDir });
 const applied = await migrate(db);
 log.info('database ready', { kind: db.kind, where: db.kind === 'pglite' ? dataDir : 'DATABASE_URL', migrationsApplied: applied });
 if (!existsSync(uiDir)) log.warn('no built UI found; run `npm run build`', { uiDir });
 
-const { app, rooms, injectWebSocket, wss, stopAccepting } = createApp({
+const { app, rooms, injectWebSocket, wss, stopAccepting, outbox } = createApp({
   db,
   log,
   clock: Date.now,
@@ -63,10 +74,13 @@ const { app, rooms, injectWebSocket, wss, stopAccepting } = createApp({
   rateLimits: {
     signupsPerWindow: envInt('SIGNUP_RATE_LIMIT', DEFAULT_RATE_LIMITS.signupsPerWindow),
     createsPerWindow: envInt('CREATE_RATE_LIMIT', DEFAULT_RATE_LIMITS.createsPerWindow),
+    mailsPerAddressPerWindow: envInt('MAIL_RATE_LIMIT', DEFAULT_RATE_LIMITS.mailsPerAddressPerWindow),
     windowMs: envInt('RATE_LIMIT_WINDOW_S', DEFAULT_RATE_LIMITS.windowMs / 1000) * 1000
   },
-  metricsToken: process.env.METRICS_TOKEN || undefined
+  metricsToken: process.env.METRICS_TOKEN || undefined,
+  mail: { transport: mail, publicUrl }
 });
+log.info('mail', { via: mail.kind, publicUrl, ...(mail.kind === 'log' ? { note: 'no SMTP_URL: messages and their links are written to this log' } : {}) });
 const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
   log.info('Lanes is running', { url: `http://localhost:${info.port}` });
 });
@@ -93,6 +107,8 @@ async function shutdown(signal: string) {
     log.error(`shutdown gave up after ${shutdownTimeoutMs} ms: ${notStored} updates were not stored`, { notStored, timeoutMs: shutdownTimeoutMs });
     process.exit(1);
   }
+  // Messages already accepted (a reset link someone waits for) leave before we do, within a few seconds.
+  await Promise.race([outbox.drained(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
   await db.close().catch((error: Error) => log.warn('closing the database failed', { error: error.message }));
   log.info('shut down: every update is stored');
   process.exit(0);

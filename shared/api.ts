@@ -17,6 +17,50 @@ export const loginSchema = z
   })
   .strict();
 
+const newPasswordSchema = z.string().min(8, 'at least 8 characters').max(200, 'at most 200 characters');
+const linkTokenSchema = z.string().min(1, 'the link is incomplete').max(128, 'the link is not valid');
+
+/** Finish a signup from the link e-mailed to the address, with the password chosen at signup. */
+export const signupVerifySchema = z.object({ token: linkTokenSchema, password: z.string().max(200, 'at most 200 characters') }).strict();
+
+/** Ask for a password reset link. */
+export const passwordResetRequestSchema = z.object({ email: z.email('not an e-mail address').max(254, 'at most 254 characters') }).strict();
+
+/** Choose a new password through a reset link. */
+export const passwordResetSchema = z.object({ token: linkTokenSchema, password: newPasswordSchema }).strict();
+
+/** Change one's password while signed in: the current one proves it is you. */
+export const passwordChangeSchema = z
+  .object({ currentPassword: z.string().min(1, 'enter your current password').max(200, 'at most 200 characters'), newPassword: newPasswordSchema })
+  .strict();
+
+/** Change one's display name. */
+export const accountUpdateSchema = z.object({ name: z.string().trim().min(1, 'tell us your name').max(80, 'at most 80 characters') }).strict();
+
+/**
+ * A signup without an e-mail invite: the same answer whether or not the address already has an account (the owner
+ * of an existing one gets a message instead of a link). Through an e-mail invite the link proves the address, so the
+ * account exists at once and the answer is `{ user }`.
+ */
+export interface SignupPending {
+  status: 'verification_sent';
+  email: string;
+}
+
+/** An address confirmed: the account exists and is signed in; it joined the link invite it signed up with, if that still worked. */
+export interface SignupVerified {
+  user: { id: string; email: string; name: string };
+  joinedWorkspaceId: string | null;
+  /** Why the invite it signed up with could not be used (it got a workspace of its own instead). */
+  inviteProblem: string | null;
+}
+
+/** Asking for a reset link: the same answer whether or not the address has an account. */
+export interface PasswordResetRequested {
+  status: 'reset_link_sent';
+  email: string;
+}
+
 export const tokenRequestSchema = z.object({ name: z.string().trim().min(1, 'name the token').max(80, 'at most 80 characters') }).strict();
 
 /** A personal API token as listed: never its secret, which is shown once, when it is created. */

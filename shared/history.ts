@@ -90,7 +90,11 @@ export const AUDIT_ACTIONS = [
   'contact_restored',
   'board_restored',
   'member_reverted',
-  'signout_everywhere'
+  'signout_everywhere',
+  'password_reset_requested',
+  'password_reset',
+  'password_changed',
+  'account_renamed'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -10,10 +10,11 @@ import {
   type WorkspaceCreated
 } from '../../shared/api.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
-import type { AppDeps, AppEnv, LiveAccess, RequestLimits } from '../app-env.ts';
+import type { AppDeps, AppEnv, LiveAccess, MailDeps, RequestLimits } from '../app-env.ts';
 import { clientAddress } from '../auth/client-address.ts';
 import { requireUser } from '../auth/middleware.ts';
 import { takeEach } from '../auth/rate-limit.ts';
+import { inviteMail } from '../mail/templates.ts';
 import { createInvite, findInvite, inviteProblem, markInviteAccepted, pendingInvites, revokeInvite, type InviteRow } from '../store/invites.ts';
 import {
   addMember,
@@ -25,14 +26,15 @@ import {
   renamePipeline,
   pipelinesOf,
   roleIn,
-  setPipelineAccess
+  setPipelineAccess,
+  workspacesOf
 } from '../store/workspaces.ts';
 import { tooMany } from './too-many.ts';
 import { auditTrail } from './audit.ts';
 import { readBody } from './validate.ts';
 
 /** /api/pipelines, /api/workspaces/:id/* and /api/invites/:token: who works where, and joining a team. */
-export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimits) {
+export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimits, mail: MailDeps) {
   const { db, clock } = deps;
   const routes = new Hono<AppEnv>();
   const audit = auditTrail(deps);
@@ -106,6 +108,13 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: Request
       { workspaceId: c.req.param('workspaceId'), email: email ?? null, createdBy: user.id, role, lifetimeMs: expiresInDays ? expiresInDays * 86_400_000 : undefined },
       clock()
     );
+    // An e-mail invite goes to its address: the link arriving there is the proof that the person owns it.
+    if (row.email) {
+      const workspace = (await workspacesOf(db, user.id)).find((candidate) => candidate.id === row.workspace_id);
+      mail.outbox.post(
+        inviteMail(row.email, { invitedBy: user.name, workspaceName: workspace?.name ?? 'a team', role: row.role, link: mail.links.invite(row.token), expiresAt: row.expires_at })
+      );
+    }
     await audit(c, 'invite_created', { workspaceId: c.req.param('workspaceId'), target: row.id, detail: { email: row.email, role: row.role, expiresAt: row.expires_at } });
     return c.json(inviteView(c.req.url, { ...row, created_by_name: user.name }), 201);
   });

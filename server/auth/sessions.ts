@@ -62,3 +62,9 @@ export async function invalidateUserSessions(db: Sql, userId: string): Promise<n
   const rows = await db.query('DELETE FROM sessions WHERE user_id = $1 RETURNING id', [userId]);
   return rows.length;
 }
+
+/** Every session of the user but `keepSessionId` ends (a password change keeps the session that made it). Returns their ids. */
+export async function invalidateOtherSessions(db: Sql, userId: string, keepSessionId: string): Promise<string[]> {
+  const rows = await db.query<{ id: string }>('DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id', [userId, keepSessionId]);
+  return rows.map((row) => row.id);
+}

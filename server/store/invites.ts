@@ -66,6 +66,11 @@ export async function findInvite(db: Sql, token: string): Promise<(InviteRow & {
   return rows[0];
 }
 
+export async function findInviteById(db: Sql, inviteId: string): Promise<InviteRow | undefined> {
+  const rows = await db.query<InviteRow>('SELECT * FROM invites WHERE id = $1', [inviteId]);
+  return rows[0];
+}
+
 /** Why an invite cannot be used now, or null when it can. */
 export function inviteProblem(invite: InviteRow | undefined, now: number): string | null {
   if (!invite) return 'this invite link is not valid';

@@ -132,6 +132,31 @@ export const migrations: Array<{ id: number; name: string; sql: string }> = [
       CREATE INDEX audit_log_workspace ON audit_log(workspace_id, at);
       CREATE INDEX audit_log_actor ON audit_log(actor_id, at)
     `
+  },
+  {
+    id: 4,
+    name: 'account e-mail: signups waiting for their address to be confirmed, password reset links',
+    sql: `
+      CREATE TABLE signup_verifications (
+        id text PRIMARY KEY,
+        email text NOT NULL,
+        name text NOT NULL,
+        password_hash text NOT NULL,
+        invite_id text REFERENCES invites(id) ON DELETE SET NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        used_at bigint
+      );
+      CREATE INDEX signup_verifications_email ON signup_verifications(email);
+      CREATE TABLE password_resets (
+        id text PRIMARY KEY,
+        user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        used_at bigint
+      );
+      CREATE INDEX password_resets_user ON password_resets(user_id)
+    `
   }
 ];
 

@@ -24,8 +24,8 @@ import {
 export interface Connection {
   readonly id: string;
   readonly userId: string;
-  /** The user's display name, which the server writes into their presence. */
-  readonly userName?: string;
+  /** The user's display name, which the server writes into their presence (changed when they rename themselves). */
+  userName?: string;
   /** The session the socket was opened with (null for API tokens): logging that session out closes it. */
   readonly sessionId?: string | null;
   /** A viewer's connection: it receives the doc and live updates; any change it sends is refused. */

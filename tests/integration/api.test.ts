@@ -4,6 +4,8 @@ import { openDb, type Db } from '../../server/store/db.ts';
 import { migrate } from '../../server/store/migrations.ts';
 import { silentLog } from '../../server/log.ts';
 import { SESSION_LIFETIME_MS } from '../../server/auth/sessions.ts';
+import { DEFAULT_MAIL_FROM, mailTransport } from '../../server/mail/outbox.ts';
+import { linkIn, MailFolder, tokenOf } from '../support/mail.ts';
 
 const ORIGIN = 'http://lanes.test';
 const DAY = 86_400_000;
@@ -12,13 +14,21 @@ describe('REST API', () => {
   let db: Db;
   let now = Date.UTC(2026, 10, 1);
   let app: ReturnType<typeof createApp>['app'];
+  const mailbox = MailFolder.temporary();
+  const viaMailbox = { transport: mailTransport({ mailDir: mailbox.dir, from: DEFAULT_MAIL_FROM }, silentLog), publicUrl: ORIGIN };
 
   beforeAll(async () => {
     db = await openDb({ dataDir: 'memory://' });
     await migrate(db);
-    ({ app } = createApp({ db, log: silentLog, clock: () => now }));
+    ({ app } = createApp({ db, log: silentLog, clock: () => now, mail: viaMailbox }));
   });
   afterAll(() => db.close());
+
+  /** The signup link e-mailed to `email`, opened with the password chosen at signup. */
+  const confirm = async (email: string, password: string) => {
+    const token = tokenOf(linkIn(await mailbox.waitFor(email, /Confirm your e-mail/), /^\/verify\//));
+    return call('POST', '/api/auth/verify', { body: { token, password } });
+  };
 
   const call = async (method: string, path: string, options: { body?: unknown; cookie?: string; token?: string; origin?: string | null } = {}) => {
     const headers: Record<string, string> = {};
@@ -34,7 +44,8 @@ describe('REST API', () => {
   let emailCounter = 0;
   const signUp = async (name: string) => {
     const email = `${name.toLowerCase()}${emailCounter++}@example.com`;
-    const response = await call('POST', '/api/auth/signup', { body: { email, name, password: 'a good password' } });
+    expect((await call('POST', '/api/auth/signup', { body: { email, name, password: 'a good password' } })).status).toBe(202);
+    const response = await confirm(email, 'a good password');
     expect(response.status).toBe(201);
     return { email, cookie: cookieOf(response.setCookie), user: response.json.user };
   };
@@ -44,8 +55,10 @@ describe('REST API', () => {
     expect(await call('GET', '/readyz', { origin: null })).toMatchObject({ status: 200, json: { status: 'ready' } });
   });
 
-  it('signs up with a session cookie and a sample workspace and pipeline', async () => {
-    const response = await call('POST', '/api/auth/signup', { body: { email: 'Dana@Example.com', name: 'Dana', password: 'a good password' } });
+  it('signs up once the e-mailed link is opened: a session cookie, a sample workspace and pipeline', async () => {
+    const signup = await call('POST', '/api/auth/signup', { body: { email: 'Dana@Example.com', name: 'Dana', password: 'a good password' } });
+    expect(signup).toMatchObject({ status: 202, json: { status: 'verification_sent', email: 'dana@example.com' }, setCookie: null });
+    const response = await confirm('dana@example.com', 'a good password');
     expect(response.status).toBe(201);
     expect(response.setCookie).toMatch(/lanes_session=\w+;.*HttpOnly/);
     expect(response.setCookie).toMatch(/SameSite=Lax/);
@@ -73,11 +86,12 @@ describe('REST API', () => {
     expect(await notJson.json()).toMatchObject({ field: '(body)', reason: 'not valid JSON' });
   });
 
-  it('refuses a second account for the same e-mail', async () => {
+  it('makes no second account for the same e-mail', async () => {
     const { email } = await signUp('Eve');
     const again = await call('POST', '/api/auth/signup', { body: { email: email.toUpperCase(), name: 'Eve', password: 'another password' } });
-    expect(again.status).toBe(400);
-    expect(again.json.field).toBe('email');
+    expect(again.status).toBe(202);
+    expect((await call('POST', '/api/auth/login', { body: { email, password: 'another password' } })).status).toBe(401);
+    expect((await call('POST', '/api/auth/login', { body: { email, password: 'a good password' } })).status).toBe(200);
   });
 
   it('logs in and out; a wrong password gets a 401 that does not reveal whether the e-mail exists', async () => {
@@ -354,14 +368,20 @@ describe('sign-in throttling per client address', () => {
     const db = await openDb({ dataDir: 'memory://' });
     await migrate(db);
     try {
-      const { app } = createApp({ db, log: silentLog, clock: () => Date.UTC(2026, 10, 1) });
-      const response = await app.request(
-        new Request('https://lanes.example/api/auth/signup', {
-          method: 'POST',
-          headers: { origin: 'https://lanes.example', 'content-type': 'application/json' },
-          body: JSON.stringify({ email: 'sec@example.com', name: 'Sec', password: 'a good password' })
-        })
-      );
+      const mailbox = MailFolder.temporary();
+      const mail = { transport: mailTransport({ mailDir: mailbox.dir, from: DEFAULT_MAIL_FROM }, silentLog), publicUrl: 'https://lanes.example' };
+      const { app } = createApp({ db, log: silentLog, clock: () => Date.UTC(2026, 10, 1), mail });
+      const post = (path: string, body: unknown) =>
+        app.request(
+          new Request(`https://lanes.example${path}`, {
+            method: 'POST',
+            headers: { origin: 'https://lanes.example', 'content-type': 'application/json' },
+            body: JSON.stringify(body)
+          })
+        );
+      expect((await post('/api/auth/signup', { email: 'sec@example.com', name: 'Sec', password: 'a good password' })).status).toBe(202);
+      const token = tokenOf(linkIn(await mailbox.waitFor('sec@example.com', /Confirm your e-mail/), /^\/verify\//));
+      const response = await post('/api/auth/verify', { token, password: 'a good password' });
       expect(response.status).toBe(201);
       expect(response.headers.get('set-cookie')).toMatch(/; Secure/);
       expect(response.headers.get('set-cookie')).toMatch(/HttpOnly/);

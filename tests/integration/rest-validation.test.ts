@@ -3,12 +3,14 @@ import { createApp } from '../../server/app.ts';
 import { openDb, type Db } from '../../server/store/db.ts';
 import { migrate } from '../../server/store/migrations.ts';
 import { silentLog } from '../../server/log.ts';
+import { DEFAULT_MAIL_FROM, mailTransport } from '../../server/mail/outbox.ts';
+import { linkIn, MailFolder, tokenOf } from '../support/mail.ts';
 
 const ORIGIN = 'http://lanes.test';
 const LIMIT = 64 * 1024;
 
 /** Every table a REST call can write: a refused request must leave all of them as they were. */
-const TABLES = ['users', 'sessions', 'api_tokens', 'workspaces', 'memberships', 'pipelines', 'invites', 'doc_snapshots', 'audit_log', 'pipeline_reviews'];
+const TABLES = ['users', 'sessions', 'api_tokens', 'workspaces', 'memberships', 'pipelines', 'invites', 'doc_snapshots', 'audit_log', 'pipeline_reviews', 'signup_verifications', 'password_resets'];
 
 interface Case {
   /** What is wrong with the body. */
@@ -40,6 +42,10 @@ const unknownField = (valid: Record<string, unknown>, key: string): Case => ({
   field: key,
   reason: /unknown field/
 });
+/** Stand-ins for link tokens that exist only once beforeAll has run: replaced when the request is sent. */
+const PENDING_SIGNUP = '<the pending signup link>';
+const RESET_LINK = '<the reset link>';
+
 const notAnObject: Case = { problem: 'an array instead of an object', body: [], field: '(body)' };
 
 /**
@@ -53,6 +59,16 @@ describe('REST body validation', () => {
   let workspaceId: string;
   let pipelineId: string;
   let memberId: string;
+  let pendingToken: string;
+  let resetToken: string;
+  const mailbox = MailFolder.temporary();
+  const linkToken = async (to: string, subject: RegExp, path: RegExp) => tokenOf(linkIn(await mailbox.waitFor(to, subject), path));
+
+  const withLiveTokens = (body: unknown) => {
+    if (!body || typeof body !== 'object' || !('token' in body)) return body;
+    const token = body.token === PENDING_SIGNUP ? pendingToken : body.token === RESET_LINK ? resetToken : body.token;
+    return { ...body, token };
+  };
 
   const call = async (method: string, path: string, body: unknown, auth?: string) => {
     const headers: Record<string, string> = { origin: ORIGIN, 'content-type': 'application/json' };
@@ -71,15 +87,27 @@ describe('REST body validation', () => {
   beforeAll(async () => {
     db = await openDb({ dataDir: 'memory://' });
     await migrate(db);
-    ({ app } = createApp({ db, log: silentLog, clock: () => Date.UTC(2026, 10, 1) }));
-    const admin = await call('POST', '/api/auth/signup', { email: 'ada@example.com', name: 'Ada', password: 'a good password' });
+    ({ app } = createApp({
+      db,
+      log: silentLog,
+      clock: () => Date.UTC(2026, 10, 1),
+      mail: { transport: mailTransport({ mailDir: mailbox.dir, from: DEFAULT_MAIL_FROM }, silentLog), publicUrl: ORIGIN }
+    }));
+    expect((await call('POST', '/api/auth/signup', { email: 'ada@example.com', name: 'Ada', password: 'a good password' })).status).toBe(202);
+    const admin = await call('POST', '/api/auth/verify', { token: await linkToken('ada@example.com', /Confirm/, /^\/verify\//), password: 'a good password' });
     expect(admin.status).toBe(201);
     cookie = admin.setCookie!.split(';')[0];
     workspaceId = (await call('GET', '/api/me', undefined, cookie)).json.workspaces[0].id;
     pipelineId = (await call('GET', '/api/pipelines', undefined, cookie)).json[0].id;
     const invite = await call('POST', `/api/workspaces/${workspaceId}/invites`, { role: 'sales' }, cookie);
-    const member = await call('POST', '/api/auth/signup', { email: 'sam@example.com', name: 'Sam', password: 'a good password', invite: invite.json.token });
+    await call('POST', '/api/auth/signup', { email: 'sam@example.com', name: 'Sam', password: 'a good password', invite: invite.json.token });
+    const member = await call('POST', '/api/auth/verify', { token: await linkToken('sam@example.com', /Confirm/, /^\/verify\//), password: 'a good password' });
     memberId = member.json.user.id;
+    // A signup still waiting for its link, and a reset link for Sam: the two link routes need a live token.
+    await call('POST', '/api/auth/signup', { email: 'pending@example.com', name: 'Pending', password: 'a good password' });
+    pendingToken = await linkToken('pending@example.com', /Confirm/, /^\/verify\//);
+    await call('POST', '/api/auth/password-reset', { email: 'sam@example.com' });
+    resetToken = await linkToken('sam@example.com', /Reset/, /^\/reset-password\//);
   });
   afterAll(() => db.close());
 
@@ -260,6 +288,79 @@ describe('REST body validation', () => {
         malformed,
         oversized(valid)
       ]
+    },
+    'POST /api/auth/verify': {
+      method: 'POST',
+      path: () => '/api/auth/verify',
+      valid: () => ({ token: PENDING_SIGNUP, password: 'a good password' }),
+      cases: (valid) => [
+        unknownField(valid, 'email'),
+        { problem: 'no token', body: { password: 'a good password' }, field: 'token' },
+        { problem: 'a token over 128 characters', body: { ...valid, token: 't'.repeat(129) }, field: 'token' },
+        { problem: 'a password over 200 characters', body: { ...valid, password: 'p'.repeat(201) }, field: 'password', reason: /at most 200 characters/ },
+        { problem: 'the wrong password', body: { ...valid, password: 'not the one chosen' }, field: 'password', reason: /not the password you chose/ },
+        notAnObject,
+        malformed,
+        oversized(valid)
+      ]
+    },
+    'POST /api/auth/password-reset': {
+      method: 'POST',
+      path: () => '/api/auth/password-reset',
+      valid: () => ({ email: 'ada@example.com' }),
+      cases: (valid) => [
+        unknownField(valid, 'name'),
+        { problem: 'not an e-mail address', body: { email: 'ada' }, field: 'email', reason: /not an e-mail address/ },
+        { problem: 'an e-mail that is a number', body: { email: 42 }, field: 'email' },
+        { problem: 'a NUL character', body: { email: 'a\u0000@example.com' }, field: 'email' },
+        notAnObject,
+        malformed,
+        oversized(valid)
+      ]
+    },
+    'POST /api/auth/password-reset/confirm': {
+      method: 'POST',
+      path: () => '/api/auth/password-reset/confirm',
+      valid: () => ({ token: RESET_LINK, password: 'a brand new passphrase' }),
+      cases: (valid) => [
+        unknownField(valid, 'email'),
+        { problem: 'a short password', body: { ...valid, password: 'short' }, field: 'password', reason: /at least 8 characters/ },
+        { problem: 'a common password', body: { ...valid, password: 'password' }, field: 'password' },
+        { problem: 'no token', body: { password: 'a brand new passphrase' }, field: 'token' },
+        notAnObject,
+        malformed,
+        oversized(valid)
+      ]
+    },
+    'PATCH /api/account': {
+      method: 'PATCH',
+      path: () => '/api/account',
+      valid: () => ({ name: 'Ada Lovelace' }),
+      cases: (valid) => [
+        unknownField(valid, 'email'),
+        { problem: 'a blank name', body: { name: '  ' }, field: 'name', reason: /tell us your name/ },
+        { problem: 'a name over 80 characters', body: { name: 'n'.repeat(81) }, field: 'name', reason: /at most 80 characters/ },
+        { problem: 'a NUL character', body: { name: 'Ada\u0000' }, field: 'name' },
+        notAnObject,
+        malformed,
+        oversized(valid)
+      ]
+    },
+    // Last: it changes Ada's password, which the login route's valid body uses.
+    'POST /api/account/password': {
+      method: 'POST',
+      path: () => '/api/account/password',
+      valid: () => ({ currentPassword: 'a good password', newPassword: 'another good passphrase' }),
+      cases: (valid) => [
+        unknownField(valid, 'password'),
+        { problem: 'no current password', body: { newPassword: 'another good passphrase' }, field: 'currentPassword' },
+        { problem: 'the wrong current password', body: { ...valid, currentPassword: 'not my password' }, field: 'currentPassword', reason: /not your current password/ },
+        { problem: 'a weak new password', body: { ...valid, newPassword: '11111111' }, field: 'newPassword' },
+        { problem: 'a short new password', body: { ...valid, newPassword: 'short' }, field: 'newPassword', reason: /at least 8 characters/ },
+        notAnObject,
+        malformed,
+        oversized(valid)
+      ]
     }
   };
 
@@ -268,7 +369,7 @@ describe('REST body validation', () => {
   it.each(table)('$name with $problem: 400, the field and the reason, nothing changed', async ({ route, body, field, reason }) => {
     const auth = route.path().startsWith('/api/auth/') ? undefined : cookie;
     const before = await snapshot();
-    const response = await call(route.method, route.path(), body, auth);
+    const response = await call(route.method, route.path(), withLiveTokens(body), auth);
     expect(response.status).toBe(400);
     expect(response.json).toMatchObject({ error: 'invalid', field });
     expect(typeof response.json.reason).toBe('string');
@@ -281,7 +382,7 @@ describe('REST body validation', () => {
   // The table above only means something if the same route takes its valid body.
   it.each(Object.entries(routes))('%s takes its valid body', async (_name, route) => {
     const auth = route.path().startsWith('/api/auth/') ? undefined : cookie;
-    const response = await call(route.method, route.path(), route.valid(), auth);
+    const response = await call(route.method, route.path(), withLiveTokens(route.valid()), auth);
     expect(response.status).toBeLessThan(300);
   });
 });

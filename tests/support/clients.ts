@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
+import { linkIn, mailboxes, tokenOf } from './mail.ts';
 
 export interface Account {
   userId: string;
@@ -24,17 +25,29 @@ export async function api(baseUrl: string, path: string, init: { method?: string
   return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
 }
 
-/** Sign up a fresh user (with its own sample workspace) and mint an API token for it. */
-export async function signUp(baseUrl: string, name = 'Rep', extra: { invite?: string } = {}): Promise<Account> {
-  const email = `${name.toLowerCase().replace(/\W+/g, '')}${Date.now()}${counter++}@example.com`;
-  const signup = await api(baseUrl, '/api/auth/signup', { method: 'POST', body: { email, name, password: 'a long password', ...extra } });
-  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${JSON.stringify(signup.json)}`);
-  const cookie = signup.headers.get('set-cookie')!.split(';')[0];
+/**
+ * Sign up a fresh user the way a person does: the signup form's request, then the link that arrives by e-mail (the
+ * server's mailbox: its MAIL_DIR, or the SMTP receiver the test gave it) with the password again. Through an e-mail
+ * invite the account exists at once. Without an invite it gets its own sample workspace; mints an API token too.
+ */
+export async function signUp(baseUrl: string, name = 'Rep', extra: { invite?: string; email?: string } = {}): Promise<Account> {
+  const email = extra.email ?? `${name.toLowerCase().replace(/\W+/g, '')}${Date.now()}${counter++}@example.com`;
+  const password = 'a long password';
+  const signup = await api(baseUrl, '/api/auth/signup', { method: 'POST', body: { email, name, password, ...(extra.invite ? { invite: extra.invite } : {}) } });
+  let done = signup;
+  if (signup.status === 202) {
+    const mailbox = mailboxes.get(baseUrl);
+    if (!mailbox) throw new Error(`no mailbox known for ${baseUrl}: start it with ServerProcess`);
+    const link = linkIn(await mailbox.waitFor(email, /Confirm your e-mail/), /^\/verify\//);
+    done = await api(baseUrl, '/api/auth/verify', { method: 'POST', body: { token: tokenOf(link), password } });
+  }
+  if (done.status !== 201) throw new Error(`signup failed: ${done.status} ${JSON.stringify(done.json)}`);
+  const cookie = done.headers.get('set-cookie')!.split(';')[0];
   const me = await api(baseUrl, '/api/me', { cookie });
   const pipelines = await api(baseUrl, '/api/pipelines', { cookie });
   const token = await api(baseUrl, '/api/tokens', { method: 'POST', body: { name: 'tests' }, cookie });
   return {
-    userId: signup.json.user.id,
+    userId: done.json.user.id,
     email,
     cookie,
     token: token.json.token,

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
+import { MailFolder, mailboxes, type Mailbox } from './mail.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -57,11 +58,20 @@ export async function freePort(): Promise<number> {
 export class ServerProcess {
   private child: ChildProcess | null = null;
   output = '';
+  /** Where this server's e-mail arrives: a MAIL_DIR folder of its own, unless the test gave SMTP_URL and its receiver. */
+  readonly mailbox: Mailbox;
+  private readonly ownFolder: MailFolder | null;
+
   constructor(
     readonly storage: Storage,
     readonly port: number,
-    private readonly extraEnv: Record<string, string> = {}
-  ) {}
+    private readonly extraEnv: Record<string, string> = {},
+    mailbox?: Mailbox
+  ) {
+    this.ownFolder = mailbox || extraEnv.SMTP_URL || extraEnv.MAIL_DIR ? null : MailFolder.temporary();
+    this.mailbox = mailbox ?? this.ownFolder ?? new MailFolder(extraEnv.MAIL_DIR ?? '');
+    mailboxes.set(this.url, this.mailbox);
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -71,14 +81,25 @@ export class ServerProcess {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
-  static async start(storage: Storage, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
-    const server = new ServerProcess(storage, await freePort(), extraEnv);
+  static async start(storage: Storage, extraEnv: Record<string, string> = {}, mailbox?: Mailbox): Promise<ServerProcess> {
+    const server = new ServerProcess(storage, await freePort(), extraEnv, mailbox);
     await server.start();
     return server;
   }
 
   async start(): Promise<void> {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', UI_DIR: join(ROOT, 'build'), ...this.storage.env, ...this.extraEnv };
+    const mailEnv = this.ownFolder ? { MAIL_DIR: this.ownFolder.dir } : {};
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(this.port),
+      HOST: '127.0.0.1',
+      UI_DIR: join(ROOT, 'build'),
+      PUBLIC_URL: this.url,
+      ...mailEnv,
+      ...this.storage.env,
+      ...this.extraEnv
+    };
+    if (!this.extraEnv.SMTP_URL) delete env.SMTP_URL;
     if (!this.storage.env.DATABASE_URL) delete env.DATABASE_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -115,5 +136,11 @@ export class ServerProcess {
       child.once('exit', (code) => done(code));
       child.kill(signal);
     });
+  }
+
+  /** Remove this server's own mail folder (after its last stop). */
+  disposeMail(): void {
+    mailboxes.delete(this.url);
+    this.ownFolder?.dispose();
   }
 }

@@ -7,8 +7,11 @@ import type {
   MemberView,
   PipelineCreate,
   PipelineUpdate,
+  PasswordResetRequested,
   PipelineView,
   Role,
+  SignupPending,
+  SignupVerified,
   UserView,
   WorkspaceCreated
 } from '$shared/api.ts';
@@ -62,7 +65,16 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 }
 
 export const api = {
-  signup: (body: { email: string; name: string; password: string; invite?: string }) => request<{ user: UserView }>('POST', '/api/auth/signup', body),
+  /** Through an e-mail invite the account exists at once (`user`); otherwise a link is on its way to the address. */
+  signup: (body: { email: string; name: string; password: string; invite?: string }) =>
+    request<{ user: UserView } | SignupPending>('POST', '/api/auth/signup', body),
+  verifySignup: (body: { token: string; password: string }) => request<SignupVerified>('POST', '/api/auth/verify', body),
+  requestPasswordReset: (email: string) => request<PasswordResetRequested>('POST', '/api/auth/password-reset', { email }),
+  resetPassword: (body: { token: string; password: string }) =>
+    request<{ status: 'password_changed'; sessionsEnded: number; tokensRevoked: number }>('POST', '/api/auth/password-reset/confirm', body),
+  updateAccount: (body: { name: string }) => request<{ user: UserView }>('PATCH', '/api/account', body),
+  changePassword: (body: { currentPassword: string; newPassword: string }) =>
+    request<{ status: 'password_changed'; sessionsEnded: number }>('POST', '/api/account/password', body),
   login: (body: { email: string; password: string }) => request<{ user: UserView }>('POST', '/api/auth/login', body),
   /** Logging out also forgets what this browser kept for offline use. */
   logout: () => request<null>('POST', '/api/auth/logout').finally(clearOfflineData),

@@ -19,7 +19,11 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
   contact_restored: 'Contact restored',
   board_restored: 'Board restored',
   member_reverted: 'Member’s changes reverted',
-  signout_everywhere: 'Logged out everywhere'
+  signout_everywhere: 'Logged out everywhere',
+  password_reset_requested: 'Password reset link requested',
+  password_reset: 'Password reset by e-mail link',
+  password_changed: 'Password changed',
+  account_renamed: 'Display name changed'
 };
 
 /** An action's name; an action this page does not know yet is shown as the server spelled it. */

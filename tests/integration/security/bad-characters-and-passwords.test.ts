@@ -40,28 +40,30 @@ describe('passwords, neutral signup answers and rate limits (#15.13)', () => {
       const answer = await lanes.call('POST', '/api/auth/signup', { body: { email: 'weak@example.com', name: 'Weak', password } });
       expect(answer, password).toMatchObject({ status: 400, json: { field: 'password' } });
     }
-    expect((await lanes.call('POST', '/api/auth/signup', { body: { email: 'weak@example.com', name: 'Weak', password: PASSWORD } })).status).toBe(201);
+    expect((await lanes.call('POST', '/api/auth/signup', { body: { email: 'weak@example.com', name: 'Weak', password: PASSWORD } })).status).toBe(202);
     lanes.advance(60_000);
   });
 
-  it('answers a signup for a taken address without saying an account exists', async () => {
+  it('answers a signup for a taken address exactly as for a free one', async () => {
     const { email } = await lanes.signUp('Taken');
-    const again = await lanes.call('POST', '/api/auth/signup', { body: { email, name: 'Other', password: 'another long phrase' } });
-    expect(again).toMatchObject({ status: 400, cookie: null, json: { field: 'email' } });
-    expect(again.json.reason).not.toMatch(/exists|already|registered/i);
+    const taken = await lanes.call('POST', '/api/auth/signup', { body: { email, name: 'Other', password: 'another long phrase' } });
+    const free = await lanes.call('POST', '/api/auth/signup', { body: { email: `free-${email}`, name: 'Other', password: 'another long phrase' } });
+    expect(taken).toMatchObject({ status: 202, cookie: null, json: { status: 'verification_sent', email } });
+    expect(free).toMatchObject({ status: 202, cookie: null, json: { status: 'verification_sent', email: `free-${email}` } });
+    expect([...taken.headers.keys()].sort()).toEqual([...free.headers.keys()].sort());
     lanes.advance(60_000);
   });
 
-  it('limits signups per address: 30 in parallel get SIGNUP_RATE_LIMIT (10 here) accounts, the rest 429', async () => {
+  it('limits signups per address: 30 in parallel get SIGNUP_RATE_LIMIT (10 here) signup links, the rest 429', async () => {
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, index) => lanes.call('POST', '/api/auth/signup', { body: { email: `burst${index}@example.com`, name: 'Burst', password: PASSWORD } }))
     );
-    expect(answers.map((answer) => answer.status).filter((status) => status !== 429), JSON.stringify(answers.filter((answer) => answer.status !== 201 && answer.status !== 429).map((answer) => answer.json))).toEqual(Array(10).fill(201));
+    expect(answers.map((answer) => answer.status).filter((status) => status !== 429), JSON.stringify(answers.filter((answer) => answer.status !== 202 && answer.status !== 429).map((answer) => answer.json))).toEqual(Array(10).fill(202));
     const refused = answers.filter((answer) => answer.status === 429);
     expect(refused).toHaveLength(20);
     expect(Number(refused[0].headers.get('retry-after'))).toBeGreaterThan(0);
     lanes.advance(60_000);
-    expect((await lanes.call('POST', '/api/auth/signup', { body: { email: 'later@example.com', name: 'Later', password: PASSWORD } })).status).toBe(201);
+    expect((await lanes.call('POST', '/api/auth/signup', { body: { email: 'later@example.com', name: 'Later', password: PASSWORD } })).status).toBe(202);
   });
 
   it('limits new pipelines per account: 299 in parallel get CREATE_RATE_LIMIT (60 here)', async () => {

@@ -2,6 +2,8 @@ import { createApp, type AppOptions } from '../../../server/app.ts';
 import { openDb, type Db } from '../../../server/store/db.ts';
 import { migrate } from '../../../server/store/migrations.ts';
 import { silentLog } from '../../../server/log.ts';
+import { DEFAULT_MAIL_FROM, mailTransport } from '../../../server/mail/outbox.ts';
+import { linkIn, MailFolder, tokenOf } from '../../support/mail.ts';
 
 export const ORIGIN = 'http://lanes.test';
 export const PASSWORD = 'a long password';
@@ -21,7 +23,15 @@ export async function inProcessApp(options: Partial<AppOptions> = {}) {
   const db: Db = await openDb({ dataDir: 'memory://' });
   await migrate(db);
   let now = Date.UTC(2026, 10, 1);
-  const { app, live } = createApp({ db, log: silentLog, clock: () => now, ...options });
+  // Mail goes to a MAIL_DIR folder of its own, read back like an inbox.
+  const mailbox = MailFolder.temporary();
+  const { app, live, outbox } = createApp({
+    db,
+    log: silentLog,
+    clock: () => now,
+    mail: { transport: mailTransport({ mailDir: mailbox.dir, from: DEFAULT_MAIL_FROM }, silentLog), publicUrl: ORIGIN },
+    ...options
+  });
   let counter = 0;
 
   const call = async (
@@ -49,7 +59,9 @@ export async function inProcessApp(options: Partial<AppOptions> = {}) {
   /** A fresh account (own workspace unless `invite` is given): its cookie, user, and first workspace and pipeline. */
   const signUp = async (name: string, extra: { invite?: string; email?: string } = {}) => {
     const email = extra.email ?? `${name.toLowerCase().replace(/\W+/g, '')}${counter++}@example.com`;
-    const response = await call('POST', '/api/auth/signup', { body: { email, name, password: PASSWORD, ...(extra.invite ? { invite: extra.invite } : {}) } });
+    let response = await call('POST', '/api/auth/signup', { body: { email, name, password: PASSWORD, ...(extra.invite ? { invite: extra.invite } : {}) } });
+    // Without an e-mail invite the account exists once the link e-mailed to the address is opened.
+    if (response.status === 202) response = await call('POST', '/api/auth/verify', { body: { token: await verificationToken(email), password: PASSWORD } });
     if (response.status !== 201) throw new Error(`signup failed: ${response.status} ${JSON.stringify(response.json)}`);
     const cookie = response.cookie!;
     const me = (await call('GET', '/api/me', { cookie })).json;
@@ -57,15 +69,24 @@ export async function inProcessApp(options: Partial<AppOptions> = {}) {
     return { email, cookie, user: response.json.user as { id: string; email: string; name: string }, workspaceId: me.workspaces[0]?.id as string, pipelineId: pipelines[0]?.id as string };
   };
 
+  /** The token of the newest signup link e-mailed to `email`. */
+  const verificationToken = async (email: string) => tokenOf(linkIn(await mailbox.waitFor(email, /Confirm your e-mail/), /^\/verify\//));
+
   return {
     db,
     app,
     live,
     call,
     signUp,
+    mailbox,
+    outbox,
+    verificationToken,
     advance: (ms: number) => {
       now += ms;
     },
-    close: () => db.close()
+    close: async () => {
+      await outbox.drained();
+      await db.close();
+    }
   };
 }
