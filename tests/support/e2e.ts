@@ -4,6 +4,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ServerProcess, pgliteStorage, type Storage } from './server-process.ts';
 import { launchChromium } from './browser.ts';
+import { linkIn, mailboxes } from './mail.ts';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
 
@@ -41,12 +42,33 @@ export function browserSuite() {
   };
 }
 
-/** Sign up through the sign-up form (`path` may carry ?invite=…) and wait for the board it lands on. */
-export async function signUpInBrowser(page: Page, serverUrl: string, name: string, path = '/signup'): Promise<void> {
+export const E2E_PASSWORD = 'a long password';
+
+/**
+ * Sign up through the sign-up form (`path` may carry ?invite=…) and wait for the board it lands on. Without an e-mail
+ * invite the form says a link is on its way: the link is read from the server's mailbox and opened in the same page,
+ * where the password is entered again. Returns the address used.
+ */
+export async function signUpInBrowser(page: Page, serverUrl: string, name: string, path = '/signup'): Promise<string> {
+  const email = `${name.toLowerCase()}-${Date.now()}@example.com`;
   await page.goto(serverUrl + path);
-  await page.getByLabel('E-mail').fill(`${name.toLowerCase()}-${Date.now()}@example.com`);
+  await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill('a long password');
+  await page.getByLabel('Password').fill(E2E_PASSWORD);
   await page.getByRole('button', { name: 'Sign up' }).click();
+  const landed = await Promise.race([
+    page.waitForURL(/\/board\//).then(() => 'board' as const),
+    page.getByRole('heading', { name: 'Check your e-mail' }).waitFor().then(() => 'check e-mail' as const)
+  ]);
+  if (landed === 'check e-mail') await confirmSignupInBrowser(page, serverUrl, email);
+  return email;
+}
+
+/** Open the signup link e-mailed to `email`, enter the password again, and wait for the board. */
+export async function confirmSignupInBrowser(page: Page, serverUrl: string, email: string, password = E2E_PASSWORD): Promise<void> {
+  const mail = await mailboxes.get(serverUrl)!.waitFor(email, /Confirm your e-mail/);
+  await page.goto(linkIn(mail, /^\/verify\//));
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Confirm and open Lanes' }).click();
   await page.waitForURL(/\/board\//);
 }
