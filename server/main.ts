@@ -6,6 +6,7 @@ import { retentionFromEnv } from './history/retention.ts';
 import { DEFAULT_MAX_DOC_ITEMS, DEFAULT_MAX_PENDING_BYTES, defaultMaxTotalItems } from './sync/doc-limits.ts';
 import { DEFAULT_PRESENCE_LIMITS } from './sync/presence-guard.ts';
 import { consoleLog } from './log.ts';
+import { PublicLinks } from './mail/links.ts';
 import { DEFAULT_MAIL_FROM, mailTransport } from './mail/outbox.ts';
 import { openDb } from './store/db.ts';
 import { migrate } from './store/migrations.ts';
@@ -38,7 +39,7 @@ const retention = retentionFromEnv(process.env, (message) => {
 // Links in e-mails point here (never at a request's Host header, which anyone can set).
 const publicUrl = process.env.PUBLIC_URL || `http://localhost:${port}`;
 try {
-  new URL(publicUrl);
+  new PublicLinks(publicUrl);
 } catch {
   log.error('PUBLIC_URL must be a URL such as https://lanes.example.com', { value: publicUrl });
   process.exit(2);
