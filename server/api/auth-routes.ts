@@ -83,8 +83,8 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimit
     const body = await readBody(c, signupSchema);
     if (!body.ok) return body.response;
     const { email, name, password, invite: inviteToken } = body.value;
-    const wait = mailWait(c, limits.signups, email);
-    if (wait > 0) return tooMany(c, wait, 'too many signups from your address or for this e-mail address');
+    const wait = takeEach([[limits.signups, clientAddress(c, limits.trustProxy)]]);
+    if (wait > 0) return tooMany(c, wait, 'too many signups from your address');
     const weakness = passwordWeakness(password, { email, name });
     if (weakness) return c.json({ error: 'invalid', field: 'password', reason: weakness }, 400);
     const now = clock();
@@ -96,6 +96,10 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimit
         return c.json({ error: 'invalid', field: 'invite', reason: 'this invite is for another e-mail address: sign up with the address it was sent to' }, 400);
       }
     }
+    // Counted only once a message would go out (a weak password tried again costs nothing), and whether or not the
+    // address has an account, so a 429 here says nothing about it either.
+    const mailsWait = takeEach([[limits.mailsPerAddress, normalizeEmail(email)]]);
+    if (mailsWait > 0) return tooMany(c, mailsWait, 'too many signups for this e-mail address');
     // Hashed before we know whether the address is free, so every answer takes the same time.
     const passwordHash = await hashPassword(password);
     if (invite?.email) return signUpThroughEmailInvite(c, { email, name, passwordHash, invite }, now);

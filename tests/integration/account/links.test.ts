@@ -76,6 +76,21 @@ describe('signup and reset links', () => {
     }
     lanes.advance(HOUR);
   });
+
+  it('limits signups per e-mail address, registered or not, and a refused weak password does not count', async () => {
+    const { email } = await lanes.signUp('Jun');
+    const unknown = `x${email.slice(1)}`;
+    lanes.advance(HOUR);
+    for (const address of [email, unknown]) {
+      for (let index = 0; index < 3; index++) {
+        expect((await lanes.call('POST', '/api/auth/signup', { body: { email: address, name: 'Jun', password: 'password' } })).status).toBe(400);
+      }
+      const answers = [];
+      for (let index = 0; index < 6; index++) answers.push((await lanes.call('POST', '/api/auth/signup', { body: { email: address, name: 'Jun', password: PASSWORD } })).status);
+      expect(answers).toEqual([202, 202, 202, 202, 202, 429]);
+    }
+    lanes.advance(HOUR);
+  });
 });
 
 describe('mail with no SMTP_URL', () => {
