@@ -14,10 +14,11 @@ import {
   type Deal,
   type DealRecord
 } from '../../shared/board-doc.ts';
-import type { DealPatch } from '../../shared/deal-fields.ts';
+import { deleteContact, readContact, readContacts, restoreContact, updateContact, type Contact } from '../../shared/contacts-doc.ts';
+import type { ContactPatch, DealPatch } from '../../shared/deal-fields.ts';
 import type { ServerWrite } from '../sync/room.ts';
 import type { ChangeRow } from './feed.ts';
-import { TRACKED_DEAL_FIELDS } from './changes.ts';
+import { TRACKED_CONTACT_FIELDS, TRACKED_DEAL_FIELDS } from './changes.ts';
 
 /**
  * Restores write through the live doc as new changes (synced to everyone, attributed to the acting user, stored
@@ -119,11 +120,72 @@ export function revertChanges(live: Y.Doc, theirs: readonly ChangeRow[], others:
             if (attempt(() => placeDeal(live, change.entityId, { stageId: before.stageId, rank: before.rank }, { origin }))) reverted++;
           }
           break;
+        case 'stage_changed': {
+          // Clients may only rename stages; a rename goes back when the name is still theirs and nobody renamed it since.
+          const stage = readStages(live).find((candidate) => candidate.id === change.entityId);
+          if (change.field !== 'name' || !stage || stage.name !== change.after || touchedLater(change, ['name'])) break;
+          if (attempt(() => renameStage(live, change.entityId, String(change.before), { origin }))) reverted++;
+          break;
+        }
         case 'edited': {
           const field = change.field as (typeof TRACKED_DEAL_FIELDS)[number] | null;
           if (!current || !field || !TRACKED_DEAL_FIELDS.includes(field) || touchedLater(change, [field])) break;
           if (!sameValue(current[field], change.after)) break;
           if (attempt(() => updateDeal(live, change.entityId, { [field]: change.before } as DealPatch, { origin }))) reverted++;
+          break;
+        }
+      }
+    }
+  }, origin);
+  return reverted;
+}
+
+/**
+ * Make the workspace's contacts what they were in `old`: contacts added since are removed, contacts removed since
+ * come back, the others get their old fields. Returns how many contacts changed.
+ */
+export function restoreContactsTo(live: Y.Doc, old: Y.Doc, origin: ServerWrite): number {
+  let changed = 0;
+  live.transact(() => {
+    const was = new Map(readContacts(old).map((contact) => [contact.id, contact]));
+    for (const contact of readContacts(live)) {
+      if (!was.has(contact.id) && attempt(() => deleteContact(live, contact.id, { origin }))) changed++;
+    }
+    for (const [id, then] of was) {
+      const now = readContact(live, id);
+      if (!now) {
+        if (attempt(() => restoreContact(live, then, { origin }))) changed++;
+        continue;
+      }
+      const patch: Record<string, unknown> = {};
+      for (const field of TRACKED_CONTACT_FIELDS) if (now[field] !== then[field]) patch[field] = then[field];
+      if (Object.keys(patch).length && attempt(() => updateContact(live, id, patch as ContactPatch, { origin }))) changed++;
+    }
+  }, origin);
+  return changed;
+}
+
+/** revertChanges for the contacts doc: one member's contact additions, edits and removals, where nobody else changed them since. */
+export function revertContactChanges(live: Y.Doc, theirs: readonly ChangeRow[], others: readonly ChangeRow[], origin: ServerWrite): number {
+  const changedLater = (change: ChangeRow, field: string | null) =>
+    others.some((other) => other.entityId === change.entityId && other.id > change.id && (field === null || other.field === field || other.kind !== 'edited'));
+  let reverted = 0;
+  live.transact(() => {
+    for (const change of [...theirs].sort((a, b) => b.id - a.id)) {
+      const current = readContact(live, change.entityId);
+      switch (change.kind) {
+        case 'added':
+        case 'restored':
+          if (current && !changedLater(change, null) && attempt(() => deleteContact(live, change.entityId, { origin }))) reverted++;
+          break;
+        case 'removed':
+          if (!current && !changedLater(change, null) && attempt(() => restoreContact(live, change.before as Contact, { origin }))) reverted++;
+          break;
+        case 'edited': {
+          const field = change.field as (typeof TRACKED_CONTACT_FIELDS)[number] | null;
+          if (!current || !field || !TRACKED_CONTACT_FIELDS.includes(field) || changedLater(change, field)) break;
+          if (!sameValue(current[field], change.after)) break;
+          if (attempt(() => updateContact(live, change.entityId, { [field]: change.before } as ContactPatch, { origin }))) reverted++;
           break;
         }
       }
