@@ -1,13 +1,13 @@
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { readDeal, readStages } from '../../shared/board-doc.ts';
 import { readContact, restoreContact, type Contact } from '../../shared/contacts-doc.ts';
 import type { ChangeFeedPage, ChangesResponse, DeletedContact, DeletedDeal, HistoryMoments, RestoreRecord } from '../../shared/history.ts';
-import { boardRoom, contactsRoom, parseRoom } from '../../shared/rooms.ts';
+import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
 import type { Db } from '../store/db.ts';
-import { serverWrite, type Room } from '../sync/room.ts';
+import { serverWrite, type Room, type ServerWrite } from '../sync/room.ts';
 import type { Rooms } from '../sync/rooms.ts';
 import { changeEntry, contactChangeEntry, deletedContactView, deletedDealView, lastRemoval, readChanges, readFeedPage, removedEntities, stageDeltas, type ChangeRow } from './feed.ts';
-import { restoreBoardTo, restoreContactsTo, restoreRemovedDeal, revertChanges, revertContactChanges } from './restore.ts';
+import { restoreBoardTo, restoreContactsTo, restoreRemovedDeal, revertChanges, revertContactChanges, undoBoardRestore, undoContactsRestore } from './restore.ts';
 import { docAt, docBeforeRow, historyMoments, loggedUpdateId, oldestDoc, stateAt } from './timeline.ts';
 
 const WEEK = 7 * 86_400_000;
@@ -33,8 +33,6 @@ export interface DocRestored {
  * History as the REST routes read and write it: every read first settles the room (stores what is pending and
  * derives its changes), every restore writes through the live room as the acting user.
  */
-const parseRoomKind = (room: string) => parseRoom(room)?.kind;
-
 export class History {
   constructor(
     private readonly db: Db,
@@ -129,7 +127,8 @@ export class History {
     const old = await docAt(this.db, room, Math.min(at, this.clock()));
     if (!old) return { ok: false, status: 404, reason: 'history holds nothing that old' };
     try {
-      return { ok: true, value: { at: old.shownAt, ...(await this.writeBack(room, old.doc, actorId)) } };
+      const restore = (live: Y.Doc, origin: ServerWrite) => (target.kind === 'board' ? restoreBoardTo(live, old.doc, origin) : restoreContactsTo(live, old.doc, origin));
+      return { ok: true, value: { at: old.shownAt, ...(await this.writeBack(room, actorId, restore)) } };
     } finally {
       old.doc.destroy();
     }
@@ -142,17 +141,30 @@ export class History {
   async undoRestore(target: HistoryTarget, restoreUpdateId: number, actorId: string): Promise<RestoreOutcome<{ changed: number; restoreUpdateId: number | null }>> {
     const room = roomOf(target);
     await this.rooms.settle(room);
-    const before = await docBeforeRow(this.db, room, restoreUpdateId);
-    if (!before) return { ok: false, status: 409, reason: 'the history no longer holds the state just before that restore: restore an earlier moment instead' };
+    const pre = await docBeforeRow(this.db, room, restoreUpdateId);
+    const restore = pre ? await this.db.query<{ data: Uint8Array }>('SELECT data FROM doc_updates WHERE room = $1 AND id = $2', [room, restoreUpdateId]) : [];
+    if (!pre || !restore[0]) {
+      pre?.destroy();
+      return { ok: false, status: 409, reason: 'the history no longer holds the state just before that restore: restore an earlier moment instead' };
+    }
+    const post = new Y.Doc();
+    Y.applyUpdate(post, Y.encodeStateAsUpdate(pre));
+    Y.applyUpdate(post, new Uint8Array(restore[0].data));
     try {
-      return { ok: true, value: await this.writeBack(room, before, actorId) };
+      return {
+        ok: true,
+        value: await this.writeBack(room, actorId, (live, origin) =>
+          target.kind === 'board' ? undoBoardRestore(live, pre, post, origin) : undoContactsRestore(live, pre, post, origin)
+        )
+      };
     } finally {
-      before.destroy();
+      pre.destroy();
+      post.destroy();
     }
   }
 
   /** Make the live room's records what they are in `old` as the actor; wait until stored and say which log row holds it. */
-  private async writeBack(room: string, old: Y.Doc, actorId: string): Promise<{ changed: number; restoreUpdateId: number | null }> {
+  private async writeBack(room: string, actorId: string, write: (live: Y.Doc, origin: ServerWrite) => number): Promise<{ changed: number; restoreUpdateId: number | null }> {
     const origin = serverWrite(actorId);
     let written = null as Uint8Array | null;
     const changed = await this.withRoom(room, (live) => {
@@ -161,7 +173,7 @@ export class History {
       };
       live.doc.on('update', capture);
       try {
-        return parseRoomKind(room) === 'board' ? restoreBoardTo(live.doc, old, origin) : restoreContactsTo(live.doc, old, origin);
+        return write(live.doc, origin);
       } finally {
         live.doc.off('update', capture);
       }

@@ -193,3 +193,64 @@ export function revertContactChanges(live: Y.Doc, theirs: readonly ChangeRow[], 
   }, origin);
   return reverted;
 }
+
+/**
+ * Undo a whole-doc restore as a new change: `pre` is the doc just before the restore, `post` just after it. What
+ * the restore changed goes back to `pre` where it still holds what the restore left (`post`); what anyone changed
+ * since stays. Deals (fields, place, notes) and stage names on a board; contacts in the contacts doc.
+ */
+export function undoBoardRestore(live: Y.Doc, pre: Y.Doc, post: Y.Doc, origin: ServerWrite): number {
+  let changed = 0;
+  live.transact(() => {
+    const preStages = new Map(readStages(pre).map((stage) => [stage.id, stage.name]));
+    const postStages = new Map(readStages(post).map((stage) => [stage.id, stage.name]));
+    for (const stage of readStages(live)) {
+      const was = preStages.get(stage.id);
+      if (was !== undefined && was !== postStages.get(stage.id) && stage.name === postStages.get(stage.id)) {
+        if (attempt(() => renameStage(live, stage.id, was, { origin }))) changed++;
+      }
+    }
+    const ids = new Set([...readDeals(pre), ...readDeals(post)].map((deal) => deal.id));
+    for (const id of ids) {
+      const was = readDealRecord(pre, id);
+      const left = readDealRecord(post, id);
+      const is = readDealRecord(live, id);
+      if (sameValue(was, left)) continue;
+      if (!was && left && is && sameValue(is, left)) {
+        if (attempt(() => deleteDeal(live, id, { origin }))) changed++;
+      } else if (was && !left && !is) {
+        if (attempt(() => restoreDeal(live, withExistingStage(live, was), { origin }))) changed++;
+      } else if (was && left && is) {
+        // Field by field: only what still holds the restore's value goes back.
+        const target: DealRecord = { ...is };
+        for (const field of [...TRACKED_DEAL_FIELDS, 'notes'] as const) if (sameValue(is[field], left[field])) Object.assign(target, { [field]: was[field] });
+        if (is.stageId === left.stageId && is.rank === left.rank) Object.assign(target, { stageId: was.stageId, rank: was.rank });
+        if (resetDeal(live, is, target, origin)) changed++;
+      }
+    }
+  }, origin);
+  return changed;
+}
+
+export function undoContactsRestore(live: Y.Doc, pre: Y.Doc, post: Y.Doc, origin: ServerWrite): number {
+  let changed = 0;
+  live.transact(() => {
+    const ids = new Set([...readContacts(pre), ...readContacts(post)].map((contact) => contact.id));
+    for (const id of ids) {
+      const was = readContact(pre, id);
+      const left = readContact(post, id);
+      const is = readContact(live, id);
+      if (sameValue(was, left)) continue;
+      if (!was && left && is && sameValue(is, left)) {
+        if (attempt(() => deleteContact(live, id, { origin }))) changed++;
+      } else if (was && !left && !is) {
+        if (attempt(() => restoreContact(live, was, { origin }))) changed++;
+      } else if (was && left && is) {
+        const patch: Record<string, unknown> = {};
+        for (const field of TRACKED_CONTACT_FIELDS) if (is[field] === left[field] && was[field] !== left[field]) patch[field] = was[field];
+        if (Object.keys(patch).length && attempt(() => updateContact(live, id, patch as ContactPatch, { origin }))) changed++;
+      }
+    }
+  }, origin);
+  return changed;
+}
