@@ -121,7 +121,7 @@ export function historyRoutes(deps: AppDeps, history: History) {
       if (!body.ok) return body.response;
       const target = targetOf(c);
       const outcome = await history.restoreTo(target, body.value.at, c.get('user')!.id);
-      if (!outcome.ok) return answer(c, outcome, () => c.body(null));
+      if (!outcome.ok) return c.json({ error: outcome.status === 404 ? 'not_found' : 'conflict', reason: outcome.reason }, outcome.status);
       const detail = { ...outcome.value, asked: body.value.at, ...(target.kind === 'board' ? { pipelineId: target.pipelineId } : {}) };
       await audit(c, target.kind === 'board' ? 'board_restored' : 'contacts_restored', { workspaceId: c.get('workspaceId'), target: targetId(target), detail });
       // The restore's audit entry is what "Undo restore" names; none when nothing changed.
@@ -136,7 +136,7 @@ export function historyRoutes(deps: AppDeps, history: History) {
       const restoreId = c.req.param('restoreId');
       const record = await history.restoreRecord(target, c.get('workspaceId'), restoreId);
       if (!record) return c.json({ error: 'not_found', reason: 'no such restore' }, 404);
-      if (record.undone) return c.json({ error: 'conflict', reason: 'this restore was undone already' }, 409);
+      if (record.undone !== null) return c.json({ error: 'conflict', reason: 'this restore was undone already' }, 409);
       if (record.restoreUpdateId === null) return c.json({ error: 'conflict', reason: 'this restore changed nothing, so there is nothing to undo' }, 409);
       const outcome = await history.undoRestore(target, record.restoreUpdateId, c.get('user')!.id);
       if (outcome.ok) {

@@ -4,9 +4,10 @@ import { readContact, restoreContact, type Contact } from '../../shared/contacts
 import type { ChangeFeedPage, ChangesResponse, DeletedContact, DeletedDeal, HistoryMoments, RestoreRecord } from '../../shared/history.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
 import type { Db } from '../store/db.ts';
+import { readSnapshot } from '../store/update-log.ts';
 import { serverWrite, type Room, type ServerWrite } from '../sync/room.ts';
 import type { Rooms } from '../sync/rooms.ts';
-import { changeEntry, contactChangeEntry, deletedContactView, deletedDealView, lastRemoval, readChanges, readFeedPage, removedEntities, stageDeltas, type ChangeRow } from './feed.ts';
+import { changeEntry, contactChangeEntry, deletedContactView, deletedDealView, lastRemoval, readChanges, readFeedPage, removedEntities, stageDeltas } from './feed.ts';
 import { restoreBoardTo, restoreContactsTo, restoreRemovedDeal, revertChanges, revertContactChanges, undoBoardRestore, undoContactsRestore } from './restore.ts';
 import { docAt, docBeforeRow, historyMoments, loggedUpdateId, oldestDoc, stateAt } from './timeline.ts';
 
@@ -135,8 +136,9 @@ export class History {
   }
 
   /**
-   * Admins: undo a restore, as a new change that brings back the state just before it (the restore and everything
-   * since stay in the history). `restoreUpdateId` is the restore's log row (DocRestored).
+   * Admins: undo a restore, as a new change that puts back what it changed, to the state just before it, where it
+   * still holds what the restore left (edits made since stay; the restore itself stays in the history).
+   * `restoreUpdateId` is the restore's log row (DocRestored).
    */
   async undoRestore(target: HistoryTarget, restoreUpdateId: number, actorId: string): Promise<RestoreOutcome<{ changed: number; restoreUpdateId: number | null }>> {
     const room = roomOf(target);
@@ -163,7 +165,7 @@ export class History {
     }
   }
 
-  /** Make the live room's records what they are in `old` as the actor; wait until stored and say which log row holds it. */
+  /** Write `write` into the live room as the actor, as one change; wait until it is stored and say which log row holds it. */
   private async writeBack(room: string, actorId: string, write: (live: Y.Doc, origin: ServerWrite) => number): Promise<{ changed: number; restoreUpdateId: number | null }> {
     const origin = serverWrite(actorId);
     let written = null as Uint8Array | null;
@@ -185,11 +187,21 @@ export class History {
 
   /** Admins: the whole-doc restores of a board (or the contacts), newest first, each with whether it was undone. */
   async restores(target: HistoryTarget, workspaceId: string): Promise<RestoreRecord[]> {
+    return (await this.restoreEntries(target, workspaceId)).map(({ restoreUpdateId: _row, ...record }) => record);
+  }
+
+  /** One recorded restore (its audit entry) of this target, with its log row, for an undo; null when there is none. */
+  async restoreRecord(target: HistoryTarget, workspaceId: string, restoreId: string): Promise<(RestoreRecord & { restoreUpdateId: number | null }) | null> {
+    return (await this.restoreEntries(target, workspaceId)).find((record) => record.id === restoreId) ?? null;
+  }
+
+  /** The restores' audit entries (with their undos), each with the log row of the restore's update. */
+  private async restoreEntries(target: HistoryTarget, workspaceId: string): Promise<Array<RestoreRecord & { restoreUpdateId: number | null }>> {
     const room = roomOf(target);
     const targetId = target.kind === 'board' ? target.pipelineId : target.workspaceId;
     const rows = await this.db.query<{ id: number; at: number; actor_id: string | null; actor_name: string | null; action: string; detail: string }>(
       `SELECT a.id, a.at, a.actor_id, u.name AS actor_name, a.action, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-       WHERE a.workspace_id = $1 AND a.target = $2 AND a.action IN ($3, 'restore_undone') ORDER BY a.id DESC LIMIT 200`,
+       WHERE a.workspace_id = $1 AND a.target = $2 AND a.action IN ($3, 'restore_undone') ORDER BY a.id DESC LIMIT 500`,
       [workspaceId, targetId, target.kind === 'board' ? 'board_restored' : 'contacts_restored']
     );
     const person = (row: (typeof rows)[number]) => (row.actor_id ? { id: row.actor_id, name: row.actor_name ?? 'former member' } : null);
@@ -199,13 +211,14 @@ export class History {
       const detail = JSON.parse(row.detail) as { restoreId?: unknown };
       undone.set(String(detail.restoreId), { at: Number(row.at), actor: person(row) });
     }
-    const prunedThrough = (await this.db.query<{ through: number }>('SELECT raw_pruned_through AS through FROM doc_snapshots WHERE room = $1', [room]))[0]?.through;
+    const prunedThrough = Number((await readSnapshot(this.db, room))?.rawPrunedThrough ?? 0);
     return rows
       .filter((row) => row.action !== 'restore_undone')
       .map((row) => {
         const detail = JSON.parse(row.detail) as { at?: unknown; changed?: unknown; restoreUpdateId?: unknown };
         const id = String(row.id);
         const updateId = Number(detail.restoreUpdateId);
+        const restoreUpdateId = Number.isInteger(updateId) && updateId > 0 ? updateId : null;
         return {
           id,
           at: Number(row.at),
@@ -213,20 +226,11 @@ export class History {
           restoredTo: Number(detail.at) || 0,
           changed: Number(detail.changed) || 0,
           undone: undone.get(id) ?? null,
-          // Exact while the raw rows just before it are kept (a checkpoint may still stand in, checked on undo).
-          undoable: !undone.has(id) && Number.isInteger(updateId) && updateId > Number(prunedThrough ?? 0)
+          // Exact while the raw rows just before it are kept (docBeforeRow checks again on undo).
+          undoable: !undone.has(id) && restoreUpdateId !== null && restoreUpdateId > prunedThrough,
+          restoreUpdateId
         };
       });
-  }
-
-  /** One recorded restore (its audit entry) of this target, for an undo; null when there is none. */
-  async restoreRecord(target: HistoryTarget, workspaceId: string, restoreId: string): Promise<{ restoreUpdateId: number | null; undone: boolean } | null> {
-    if (!/^[0-9]{1,18}$/.test(restoreId)) return null;
-    const found = (await this.restores(target, workspaceId)).find((record) => record.id === restoreId);
-    if (!found) return null;
-    const row = await this.db.query<{ detail: string }>('SELECT detail FROM audit_log WHERE id = $1', [Number(restoreId)]);
-    const updateId = Number((JSON.parse(row[0]?.detail ?? '{}') as { restoreUpdateId?: unknown }).restoreUpdateId);
-    return { restoreUpdateId: Number.isInteger(updateId) && updateId > 0 ? updateId : null, undone: found.undone !== null };
   }
 
   /** The change feed with a cursor, oldest first (ChangeFeedPage): a read model follows a board or the contacts with it. */
@@ -246,7 +250,7 @@ export class History {
     const theirs = await readChanges(this.db, room, 'AND c.user_id = $2 AND c.at >= $3 AND c.at <= $4', [userId, from, to], 100_000);
     if (!theirs.length) return { reverted: 0 };
     const firstId = Math.min(...theirs.map((change) => change.id));
-    const others: ChangeRow[] = await readChanges(this.db, room, 'AND c.id > $2 AND (c.user_id IS NULL OR c.user_id <> $3)', [firstId, userId], 100_000);
+    const others = await readChanges(this.db, room, 'AND c.id > $2 AND (c.user_id IS NULL OR c.user_id <> $3)', [firstId, userId], 100_000);
     const origin = serverWrite(actorId);
     return this.withRoom(room, (live) => ({
       reverted: target.kind === 'board' ? revertChanges(live.doc, theirs, others, origin) : revertContactChanges(live.doc, theirs, others, origin)
