@@ -5,6 +5,8 @@ import { addContact, deleteContact, readContact, readContacts, updateContact } f
 import type { ChangeEntry, ChangeFeedPage, ChangesResponse, RestoreRecord } from '../../shared/history.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
 import { api, connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
+import { openDb } from '../../server/store/db.ts';
+import { appendUpdates, loadRoomState } from '../../server/store/update-log.ts';
 import { storageKinds } from '../support/server-process.ts';
 import { teamSuite } from '../support/team-suite.ts';
 
@@ -236,6 +238,36 @@ describe.each(storageKinds)('history and restore on $label', ({ create }) => {
     const again = about(await changes(team.ann, since), deal.id).filter((change) => change.kind === 'notes_edited');
     expect(again).toHaveLength(2);
     expect(again[0]).toMatchObject({ user: { name: 'Bob' }, after: { added: 10, removed: 3 }, replaces: typed[1].id });
+  });
+
+  it("an admin's repair of a stage is attributed to that admin in the feed", async () => {
+    const room = boardRoom(pipelineId());
+    const since = Date.now();
+    // A stage stored with a win % no valid write could make (data from before the schema checks).
+    await team.server.stop();
+    const db = await openDb({ databaseUrl: team.storage.env.DATABASE_URL, dataDir: team.storage.env.DATA_DIR ?? '' });
+    let demo = '';
+    try {
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, (await loadRoomState(db, room))!);
+      const before = Y.encodeStateVector(doc);
+      const stage = doc.getArray<Y.Map<unknown>>('stages').toArray().find((candidate) => candidate.get('name') === 'Demo')!;
+      demo = stage.get('id') as string;
+      stage.set('probability', 'lots');
+      await appendUpdates(db, [{ room, data: Y.encodeStateAsUpdate(doc, before), userId: null, at: Date.now() }]);
+    } finally {
+      await db.close();
+    }
+    await team.server.start();
+    const repaired = await call(team.ann, `/api/workspaces/${team.ann.workspaceId}/pipelines/${pipelineId()}/repair`, { method: 'POST' });
+    expect(repaired.status).toBe(200);
+    const stage = (await changes(team.ann, since)).changes.filter((change) => change.kind === 'stage_changed' && change.dealId === demo);
+    // The bad stage could not be read (gone from the board), and came back with the admin's repair.
+    expect(stage.map((change) => [change.user?.name ?? null, change.field, change.before === null ? null : 'Demo', change.after === null ? null : 'Demo'])).toEqual([
+      ['Ann', 'stage', null, 'Demo'],
+      [null, 'stage', 'Demo', null]
+    ]);
+    expect(stage[0].after).toMatchObject({ id: demo, name: 'Demo', probability: 0 });
   });
 
   it('the change feed pages with a cursor, oldest first, and refuses a bad cursor', async () => {
