@@ -353,6 +353,8 @@ describe.each(storageKinds)('history and restore on $label', ({ create }) => {
     const beforeRestore = names(ann.doc);
     const base = `/api/workspaces/${team.ann.workspaceId}/contacts`;
     expect((await call(team.bob, `${base}/restore`, { method: 'POST', body: { at } })).status).toBe(403);
+    expect(await call(team.ann, `${base}/restore`, { method: 'POST', body: { at: 'yesterday' } })).toMatchObject({ status: 400, json: { field: 'at' } });
+    expect((await call(team.ann, `${base}/restores/1/undo`, { method: 'POST' })).status).toBe(404);
     const restored = await call(team.ann, `${base}/restore`, { method: 'POST', body: { at } });
     expect(restored.json).toEqual({ at, changed: 2, restoreId: expect.any(String) });
     await eventually(() => expect(names(bob.doc)).toEqual(then));
