@@ -40,7 +40,8 @@ export interface LiveAccess {
   /** Write a new pipeline name into its board doc (loading the room if nobody has it open), stored and broadcast. */
   renameBoard(room: string, name: string, userId?: string): Promise<void>;
   /** An admin's repair of a doc (loading the room if needed): meta from the database, bad records repaired or removed. */
-  repairDoc(room: string, meta: { pipelineId?: string; workspaceId: string; name?: string }): Promise<DocRepairResult>;
+  /** An admin's repair, attributed to that admin (`actorId`) in the history. */
+  repairDoc(room: string, meta: { pipelineId?: string; workspaceId: string; name?: string }, actorId: string | null): Promise<DocRepairResult>;
 }
 
 export interface DocRepairResult {

@@ -90,7 +90,7 @@ export function createApp(options: AppOptions) {
         rooms.release(room);
       }
     },
-    repairDoc: (roomName, meta) => rooms.repair(roomName, meta)
+    repairDoc: (roomName, meta, actorId) => rooms.repair(roomName, meta, actorId)
   };
 
   app.onError((error, c) => {

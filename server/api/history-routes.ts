@@ -1,10 +1,10 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { stringify } from 'csv-stringify/sync';
 import { canEdit, pipelineAllows, type Role } from '../../shared/api.ts';
-import { auditQuerySchema, boardRestoreSchema, memberRevertSchema, momentQuery } from '../../shared/history.ts';
+import { auditQuerySchema, boardRestoreSchema, changeFeedQuerySchema, memberRevertSchema, momentQuery } from '../../shared/history.ts';
 import type { AppDeps, AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth/middleware.ts';
-import type { History, RestoreOutcome } from '../history/history.ts';
+import type { History, HistoryTarget, RestoreOutcome } from '../history/history.ts';
 import { queryAudit } from '../store/audit-log.ts';
 import { pipelineAccess, roleIn } from '../store/workspaces.ts';
 import { auditTrail } from './audit.ts';
@@ -16,8 +16,9 @@ type Needs = 'member' | 'editor' | 'admin';
 const inertCell = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
 /**
- * History, restore and the audit log: /api/pipelines/:pipelineId/{history,changes,reviews,deleted-deals,restore,
- * revert}, /api/workspaces/:workspaceId/{deleted-contacts,contacts/:id/restore,audit}.
+ * History, restore and the audit log: /api/pipelines/:pipelineId/{history,changes,changes/feed,reviews,deleted-deals,
+ * restore,restores,revert}, /api/workspaces/:workspaceId/{deleted-contacts,contacts/:id/restore,contacts/{changes/feed,
+ * restore,restores,revert},audit}.
  */
 export function historyRoutes(deps: AppDeps, history: History) {
   const { db } = deps;
@@ -93,24 +94,71 @@ export function historyRoutes(deps: AppDeps, history: History) {
     return answer(c, outcome, ({ dealId: id }) => c.json({ dealId: id }));
   });
 
-  routes.post('/pipelines/:pipelineId/restore', requireUser, pipeline('admin'), async (c) => {
-    const body = await readBody(c, boardRestoreSchema);
-    if (!body.ok) return body.response;
-    const pipelineId = c.req.param('pipelineId');
-    const outcome = await history.restoreBoard(pipelineId, body.value.at, c.get('user')!.id);
-    if (outcome.ok) await audit(c, 'board_restored', { workspaceId: c.get('workspaceId'), target: pipelineId, detail: { ...outcome.value, asked: body.value.at } });
-    return answer(c, outcome, (value) => c.json(value));
-  });
+  /** The query of a cursor feed, or the 400 answer naming the field. */
+  const feedQuery = (c: Context): { ok: true; value: { after?: number; since?: number; limit?: number } } | { ok: false; response: Response } => {
+    const parsed = changeFeedQuerySchema.safeParse(c.req.query());
+    if (parsed.success) return { ok: true, value: parsed.data };
+    const issue = parsed.error.issues[0];
+    const field = issue?.code === 'unrecognized_keys' ? issue.keys[0] : String(issue?.path[0] ?? '(query)');
+    return { ok: false, response: c.json({ error: 'invalid', field, reason: issue?.code === 'unrecognized_keys' ? 'unknown field' : (issue?.message ?? 'invalid') }, 400) };
+  };
 
-  routes.post('/pipelines/:pipelineId/revert', requireUser, pipeline('admin'), async (c) => {
-    const body = await readBody(c, memberRevertSchema);
-    if (!body.ok) return body.response;
-    const pipelineId = c.req.param('pipelineId');
-    const { userId, from, to } = body.value;
-    const result = await history.revertMember(pipelineId, userId, from, to, c.get('user')!.id);
-    await audit(c, 'member_reverted', { workspaceId: c.get('workspaceId'), target: userId, detail: { pipelineId, from, to, reverted: result.reverted } });
-    return c.json(result);
-  });
+  const boardOf = (c: Context): HistoryTarget => ({ kind: 'board', pipelineId: c.req.param('pipelineId')! });
+  const contactsOf = (c: Context): HistoryTarget => ({ kind: 'contacts', workspaceId: c.req.param('workspaceId')! });
+  const targetId = (target: HistoryTarget) => (target.kind === 'board' ? target.pipelineId : target.workspaceId);
+
+  /** Feed, restore to a moment, its undo, the list of restores and a member revert: the same for a board and the contacts. */
+  const docRoutes = (base: string, guard: (needs: Needs) => MiddlewareHandler<AppEnv & { Variables: { role: Role; workspaceId: string } }>, targetOf: (c: Context) => HistoryTarget) => {
+    routes.get(`${base}/changes/feed`, requireUser, guard('member'), async (c) => {
+      const query = feedQuery(c);
+      if (!query.ok) return query.response;
+      const { limit, ...cursor } = query.value;
+      return c.json(await history.feed(targetOf(c), cursor, limit));
+    });
+
+    routes.post(`${base}/restore`, requireUser, guard('admin'), async (c) => {
+      const body = await readBody(c, boardRestoreSchema);
+      if (!body.ok) return body.response;
+      const target = targetOf(c);
+      const outcome = await history.restoreTo(target, body.value.at, c.get('user')!.id);
+      if (!outcome.ok) return c.json({ error: outcome.status === 404 ? 'not_found' : 'conflict', reason: outcome.reason }, outcome.status);
+      const detail = { ...outcome.value, asked: body.value.at, ...(target.kind === 'board' ? { pipelineId: target.pipelineId } : {}) };
+      await audit(c, target.kind === 'board' ? 'board_restored' : 'contacts_restored', { workspaceId: c.get('workspaceId'), target: targetId(target), detail });
+      // The restore's audit entry is what "Undo restore" names; none when nothing changed.
+      const [record] = outcome.value.restoreUpdateId === null ? [] : await history.restores(target, c.get('workspaceId'));
+      return c.json({ at: outcome.value.at, changed: outcome.value.changed, restoreId: record?.id ?? null });
+    });
+
+    routes.get(`${base}/restores`, requireUser, guard('admin'), async (c) => c.json(await history.restores(targetOf(c), c.get('workspaceId'))));
+
+    routes.post(`${base}/restores/:restoreId/undo`, requireUser, guard('admin'), async (c) => {
+      const target = targetOf(c);
+      const restoreId = c.req.param('restoreId');
+      const record = await history.restoreRecord(target, c.get('workspaceId'), restoreId);
+      if (!record) return c.json({ error: 'not_found', reason: 'no such restore' }, 404);
+      if (record.undone !== null) return c.json({ error: 'conflict', reason: 'this restore was undone already' }, 409);
+      if (record.restoreUpdateId === null) return c.json({ error: 'conflict', reason: 'this restore changed nothing, so there is nothing to undo' }, 409);
+      const outcome = await history.undoRestore(target, record.restoreUpdateId, c.get('user')!.id);
+      if (outcome.ok) {
+        await audit(c, 'restore_undone', { workspaceId: c.get('workspaceId'), target: targetId(target), detail: { restoreId, changed: outcome.value.changed, restoreUpdateId: outcome.value.restoreUpdateId } });
+      }
+      return answer(c, outcome, ({ changed }) => c.json({ restoreId, changed }));
+    });
+
+    routes.post(`${base}/revert`, requireUser, guard('admin'), async (c) => {
+      const body = await readBody(c, memberRevertSchema);
+      if (!body.ok) return body.response;
+      const target = targetOf(c);
+      const { userId, from, to } = body.value;
+      const result = await history.revertMember(target, userId, from, to, c.get('user')!.id);
+      const where = target.kind === 'board' ? { pipelineId: target.pipelineId } : { contacts: true };
+      await audit(c, 'member_reverted', { workspaceId: c.get('workspaceId'), target: userId, detail: { ...where, from, to, reverted: result.reverted } });
+      return c.json(result);
+    });
+  };
+
+  docRoutes('/pipelines/:pipelineId', pipeline, boardOf);
+  docRoutes('/workspaces/:workspaceId/contacts', workspace, contactsOf);
 
   routes.get('/workspaces/:workspaceId/deleted-contacts', requireUser, workspace('member'), async (c) => c.json(await history.deletedContacts(c.req.param('workspaceId'))));
 

@@ -194,13 +194,13 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: Request
     const { workspaceId, pipelineId } = c.req.param();
     const name = await pipelineName(db, workspaceId, pipelineId);
     if (name === null) return c.json({ error: 'not_found', reason: 'no such pipeline in this workspace' }, 404);
-    return c.json(await live.repairDoc(boardRoom(pipelineId), { pipelineId, workspaceId, name }));
+    return c.json(await live.repairDoc(boardRoom(pipelineId), { pipelineId, workspaceId, name }, c.get('user')!.id));
   });
 
   /** The same for the workspace's contacts doc. */
   routes.post('/workspaces/:workspaceId/contacts/repair', requireUser, member('admin'), async (c) => {
     const workspaceId = c.req.param('workspaceId');
-    return c.json(await live.repairDoc(contactsRoom(workspaceId), { workspaceId }));
+    return c.json(await live.repairDoc(contactsRoom(workspaceId), { workspaceId }, c.get('user')!.id));
   });
 
   routes.delete('/workspaces/:workspaceId/invites/:inviteId', requireUser, member('admin'), async (c) => {

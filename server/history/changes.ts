@@ -1,11 +1,12 @@
 import * as Y from 'yjs';
-import { readDealRecord, readStages, type DealRecord } from '../../shared/board-doc.ts';
+import { readDealRecord, readStages, type DealRecord, type Stage } from '../../shared/board-doc.ts';
 import { readContact, type Contact } from '../../shared/contacts-doc.ts';
-import type { ChangeKind } from '../../shared/history.ts';
+import type { ChangeKind, NotesEdit, StageChangeField } from '../../shared/history.ts';
 
 /**
  * The change feed: replaying a doc's log one update at a time, what each update did to deals (or contacts), in
- * read-model terms (added, moved from → to, a field edited, removed with everything needed to bring it back).
+ * read-model terms (added, moved from → to, a field edited, removed with everything needed to bring it back,
+ * characters typed into notes), and to the board's stages (renamed, reordered, win % changed).
  * Pure over Yjs: the caller feeds updates and stores what comes out.
  */
 
@@ -31,17 +32,34 @@ export interface ChangeTracker {
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** One part of a doc a tracker watches: it observes while an update applies, then says what changed. */
+interface Watcher {
+  begin(): void;
+  end(): EntityChange[];
+}
+
+function tracker(doc: Y.Doc, watchers: Watcher[]): ChangeTracker {
+  return {
+    doc,
+    apply(update) {
+      for (const watcher of watchers) watcher.begin();
+      Y.applyUpdate(doc, update);
+      return watchers.flatMap((watcher) => watcher.end());
+    }
+  };
+}
+
 /**
- * A tracker over the entities of one top-level map (`deals` or `contacts`): it watches which entries an update
- * touches and diffs only those against what it last read, so a big board costs no more per update than a small one.
+ * The entities of one top-level map (`deals` or `contacts`): it watches which entries an update touches and diffs
+ * only those against what it last read, so a big board costs no more per update than a small one.
  */
-function mapTracker<Entity>(
+function mapWatcher<Entity>(
   doc: Y.Doc,
   mapName: string,
   read: (id: string) => Entity | undefined,
   diff: (id: string, before: Entity | undefined, after: Entity | undefined, wasRemoved: boolean) => EntityChange[],
   removedEarlier: Iterable<string>
-): ChangeTracker {
+): Watcher {
   const map = doc.getMap<Y.Map<unknown>>(mapName);
   const known = new Map<string, Entity>();
   for (const id of map.keys()) {
@@ -57,10 +75,8 @@ function mapTracker<Entity>(
     }
   });
   return {
-    doc,
-    apply(update) {
-      touched.clear();
-      Y.applyUpdate(doc, update);
+    begin: () => touched.clear(),
+    end() {
       const changes: EntityChange[] = [];
       for (const id of touched) {
         const before = known.get(id);
@@ -75,9 +91,122 @@ function mapTracker<Entity>(
   };
 }
 
-/** A board's deals: added, moved (won/lost when the stage has that outcome), each tracked field edited, removed. */
+/**
+ * Typing in a deal's notes: characters inserted and deleted per deal, from the Y.Text's own deltas (so a keystroke
+ * counts one, not the whole text). Notes that arrive with a new or restored deal are part of that change instead.
+ */
+function notesWatcher(doc: Y.Doc): Watcher {
+  const deals = doc.getMap<Y.Map<unknown>>('deals');
+  const typed = new Map<string, { added: number; removed: number }>();
+  deals.observeDeep((events) => {
+    for (const event of events) {
+      const [dealId, key] = event.path;
+      if (!(event.target instanceof Y.Text) || typeof dealId !== 'string' || key !== 'notes' || event.path.length !== 2) continue;
+      const counts = typed.get(dealId) ?? { added: 0, removed: 0 };
+      for (const op of event.delta) {
+        if (typeof op.insert === 'string') counts.added += op.insert.length;
+        else if (op.insert !== undefined) counts.added += 1;
+        if (op.delete) counts.removed += op.delete;
+      }
+      typed.set(dealId, counts);
+    }
+  });
+  return {
+    begin: () => typed.clear(),
+    end() {
+      const changes: EntityChange[] = [];
+      for (const [dealId, counts] of typed) {
+        const deal = readDealRecord(doc, dealId);
+        if (!deal || (counts.added === 0 && counts.removed === 0)) continue;
+        const after: NotesEdit = { ...counts, length: deal.notes.length };
+        changes.push({ entityId: dealId, title: deal.title, kind: 'notes_edited', field: 'notes', before: null, after });
+      }
+      return changes;
+    }
+  };
+}
+
+/** The board's stages: renamed, win % or outcome changed, moved to another place, added or removed (admin repair). */
+function stagesWatcher(doc: Y.Doc): Watcher {
+  const stagesArray = doc.getArray('stages');
+  let known = readStages(doc);
+  let touched = false;
+  stagesArray.observeDeep(() => (touched = true));
+  return {
+    begin: () => (touched = false),
+    end() {
+      if (!touched) return [];
+      const after = readStages(doc);
+      const changes = diffStages(known, after);
+      known = after;
+      return changes;
+    }
+  };
+}
+
+/** What differs between two stage lists, stage by stage; a reorder names only the stages that moved. */
+export function diffStages(before: readonly Stage[], after: readonly Stage[]): EntityChange[] {
+  const changes: EntityChange[] = [];
+  const was = new Map(before.map((stage) => [stage.id, stage]));
+  const is = new Map(after.map((stage) => [stage.id, stage]));
+  const change = (stage: Stage, field: StageChangeField, from: unknown, to: unknown): EntityChange => ({
+    entityId: stage.id,
+    title: stage.name,
+    kind: 'stage_changed',
+    field,
+    before: from,
+    after: to
+  });
+  for (const stage of before) if (!is.has(stage.id)) changes.push(change(stage, 'stage', stage, null));
+  for (const stage of after) {
+    const old = was.get(stage.id);
+    if (!old) {
+      changes.push(change(stage, 'stage', null, stage));
+      continue;
+    }
+    if (old.name !== stage.name) changes.push(change(stage, 'name', old.name, stage.name));
+    if (old.probability !== stage.probability) changes.push(change(stage, 'probability', old.probability, stage.probability));
+    if (old.outcome !== stage.outcome) changes.push(change(stage, 'outcome', old.outcome, stage.outcome));
+  }
+  // Places among the stages both lists hold (1-based); the stages that keep their relative order did not move.
+  const oldOrder = before.filter((stage) => is.has(stage.id)).map((stage) => stage.id);
+  const newOrder = after.filter((stage) => was.has(stage.id)).map((stage) => stage.id);
+  const stayed = longestKeptOrder(newOrder.map((id) => oldOrder.indexOf(id)));
+  newOrder.forEach((id, index) => {
+    if (!stayed.has(index)) changes.push(change(is.get(id)!, 'position', oldOrder.indexOf(id) + 1, index + 1));
+  });
+  return changes;
+}
+
+/** Indexes of a longest increasing run (not necessarily contiguous) of `values`: the items that kept their order. */
+function longestKeptOrder(values: readonly number[]): Set<number> {
+  const length = values.map(() => 1);
+  const previous = values.map(() => -1);
+  let best = -1;
+  values.forEach((value, i) => {
+    for (let j = 0; j < i; j++) {
+      if (values[j] < value && length[j] + 1 > length[i]) {
+        length[i] = length[j] + 1;
+        previous[i] = j;
+      }
+    }
+    if (best < 0 || length[i] > length[best]) best = i;
+  });
+  const kept = new Set<number>();
+  for (let i = best; i >= 0; i = previous[i]) kept.add(i);
+  return kept;
+}
+
+/**
+ * A board's deals (added, moved — won/lost when the stage has that outcome —, each tracked field edited, removed),
+ * typing in their notes, and its stages.
+ */
 export function boardTracker(doc: Y.Doc, removedEarlier: Iterable<string> = []): ChangeTracker {
-  return mapTracker<DealRecord>(doc, 'deals', (id) => readDealRecord(doc, id), (id, before, after, wasRemoved) => diffDeal(doc, id, before, after, wasRemoved), removedEarlier);
+  return tracker(doc, [
+    stagesWatcher(doc),
+    mapWatcher<DealRecord>(doc, 'deals', (id) => readDealRecord(doc, id), (id, before, after, wasRemoved) => diffDeal(doc, id, before, after, wasRemoved), removedEarlier),
+    notesWatcher(doc)
+  ]);
 }
 
 export function diffDeal(doc: Y.Doc, id: string, before: DealRecord | undefined, after: DealRecord | undefined, wasRemoved: boolean): EntityChange[] {
@@ -111,7 +240,7 @@ function dealSummary(deal: DealRecord) {
 
 /** A workspace's contacts: added, each field edited, removed (with the whole contact), restored. */
 export function contactsTracker(doc: Y.Doc, removedEarlier: Iterable<string> = []): ChangeTracker {
-  return mapTracker<Contact>(doc, 'contacts', (id) => readContact(doc, id), diffContact, removedEarlier);
+  return tracker(doc, [mapWatcher<Contact>(doc, 'contacts', (id) => readContact(doc, id), diffContact, removedEarlier)]);
 }
 
 export function diffContact(id: string, before: Contact | undefined, after: Contact | undefined, wasRemoved: boolean): EntityChange[] {

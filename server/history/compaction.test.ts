@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { addDeal, deleteDeal, initBoard, readStages, updateDeal } from '../../shared/board-doc.ts';
+import { addDeal, dealNotes, deleteDeal, initBoard, readStages, renameStage, updateDeal } from '../../shared/board-doc.ts';
 import { DEFAULT_STAGES } from '../../shared/sample-pipeline.ts';
 import { silentLog } from '../log.ts';
 import { openDb, type Db } from '../store/db.ts';
@@ -9,6 +9,7 @@ import { appendUpdates, loadRoomUpdates, writeSnapshot } from '../store/update-l
 import { Rooms } from '../sync/rooms.ts';
 import { compactRoom } from './compaction.ts';
 import { DAY, HOUR } from './retention.ts';
+import { readChanges, readFeedPage } from './feed.ts';
 import { stateAt } from './timeline.ts';
 import { postgresStorage } from '../../tests/support/server-process.ts';
 
@@ -83,5 +84,73 @@ describe.each(backends)('compaction keeps history, retention bounds it, on $labe
     // A moment before the only checkpoint left is gone for good.
     expect(await stateAt(db, room, start + 30 * HOUR)).toBeNull();
     await rooms.closeAll(1001, 'test over');
+  }, 60_000);
+
+  it('typing in notes is one entry per deal, author and hour, summed across folds; stage renames are attributed entries', async () => {
+    const room = 'board:notes';
+    const start = Date.UTC(2025, 0, 1);
+    const doc = new Y.Doc();
+    initBoard(doc, { pipelineId: 'notes', workspaceId: 'w', name: 'Notes', stages: DEFAULT_STAGES });
+    await writeSnapshot(db, room, Y.encodeStateAsUpdate(doc), start);
+    let author = 'ann';
+    let at = start;
+    let updates: Array<{ room: string; data: Uint8Array; userId: string; at: number }> = [];
+    doc.on('update', (data: Uint8Array) => updates.push({ room, data, userId: author, at }));
+    const dealId = addDeal(doc, readStages(doc)[0].id, { title: 'Acme' }, { now: at });
+    const notes = dealNotes(doc, dealId)!;
+    const type = (text: string) => {
+      for (const char of text) {
+        at += 1_000;
+        notes.insert(notes.length, char);
+      }
+    };
+    type('Hello'); // Ann, five keystrokes
+    author = 'bob';
+    type('!!'); // Bob, two
+    author = 'ann';
+    at += 1_000;
+    notes.delete(0, 1); // Ann deletes one character, same hour
+    at += 1_000;
+    renameStage(doc, readStages(doc)[1].id, 'Discovery');
+    await appendUpdates(db, updates);
+    updates = [];
+    await compactRoom(db, room, { now: at });
+
+    const notesRows = async () => (await readChanges(db, room, "AND c.kind = 'notes_edited'")).map((row) => ({ user: row.user?.id, after: row.after, before: row.before }));
+    expect(await notesRows()).toEqual([
+      { user: 'ann', after: { added: 5, removed: 1, length: 6 }, before: null },
+      { user: 'bob', after: { added: 2, removed: 0, length: 7 }, before: null }
+    ]);
+    const renames = await readChanges(db, room, "AND c.kind = 'stage_changed'");
+    expect(renames.map((row) => [row.field, row.before, row.after])).toEqual([['name', 'Qualified', 'Discovery']]);
+
+    // A later fold in the same hour replaces Ann's entry with one that sums both and names the one it replaces.
+    const [annEntry] = await readChanges(db, room, "AND c.kind = 'notes_edited' AND c.user_id = 'ann'");
+    type('abc');
+    // The next hour starts a new entry.
+    at = start + HOUR + 5_000;
+    type('d');
+    await appendUpdates(db, updates);
+    await compactRoom(db, room, { now: at });
+    const after = await readChanges(db, room, "AND c.kind = 'notes_edited' AND c.user_id = 'ann'");
+    expect(after.map((row) => ({ after: row.after, before: row.before }))).toEqual([
+      { after: { added: 1, removed: 0, length: 10 }, before: null },
+      { after: { added: 8, removed: 1, length: 9 }, before: { replaces: annEntry.id } }
+    ]);
+    expect(after[1].id).toBeGreaterThan(annEntry.id);
+
+    // The cursor feed: oldest first, `next` the last id listed, `more` while more follow.
+    const first = await readFeedPage(db, room, {}, 2);
+    expect(first.rows.map((row) => row.kind)).toEqual(['added', 'notes_edited']);
+    expect(first).toMatchObject({ next: first.rows[1].id, more: true });
+    const rest = await readFeedPage(db, room, { after: first.next }, 100);
+    expect(rest.more).toBe(false);
+    expect(rest.rows.every((row) => row.id > first.next)).toBe(true);
+    const all = [...first.rows, ...rest.rows];
+    expect(all.map((row) => row.id)).toEqual([...all.map((row) => row.id)].sort((a, b) => a - b));
+    expect(await readFeedPage(db, room, { after: rest.next }, 100)).toEqual({ rows: [], next: rest.next, more: false });
+    // By moment: what was accepted after it; with nothing newer, `next` is the newest change so far.
+    expect((await readFeedPage(db, room, { since: start + HOUR }, 100)).rows.map((row) => row.user?.id)).toEqual(['ann']);
+    expect(await readFeedPage(db, room, { since: at }, 100)).toEqual({ rows: [], next: rest.next, more: false });
   }, 60_000);
 });

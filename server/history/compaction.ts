@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import type { NotesEdit } from '../../shared/history.ts';
 import { parseRoom } from '../../shared/rooms.ts';
 import type { Db, Sql } from '../store/db.ts';
 import { readLogRows, readSnapshot, writeSnapshot, type LogRow } from '../store/update-log.ts';
@@ -37,7 +38,7 @@ export async function compactRoom(db: Db, room: string, options: CompactionOptio
     const doc = new Y.Doc();
     if (snapshot) Y.applyUpdate(doc, new Uint8Array(snapshot.data));
     const tracker = await trackerFor(tx, room, doc);
-    const changes: Array<EntityChange & { row: LogRow }> = [];
+    const changes: PendingChange[] = [];
     for (const [index, row] of rows.entries()) {
       const update = new Uint8Array(row.data);
       if (tracker) changes.push(...tracker.apply(update).map((change) => ({ ...change, row })));
@@ -48,7 +49,7 @@ export async function compactRoom(db: Db, room: string, options: CompactionOptio
         await writeCheckpoint(tx, room, { at: row.at, lastUpdateId: row.id }, Y.encodeStateAsUpdate(doc));
       }
     }
-    await insertChanges(tx, room, changes);
+    await insertChanges(tx, room, await coalesceNotes(tx, room, changes));
     const last = rows.at(-1)!;
     await writeSnapshot(tx, room, Y.encodeStateAsUpdate(doc), now, last.id);
     await applyRetention(tx, room, now, policy);
@@ -70,9 +71,55 @@ async function trackerFor(tx: Sql, room: string, doc: Y.Doc): Promise<ChangeTrac
   return kind === 'board' ? boardTracker(doc, ids) : contactsTracker(doc, ids);
 }
 
+type PendingChange = EntityChange & { row: LogRow };
+
+const notesKey = (entityId: string, userId: string | null, at: number) => `${entityId}\u0000${userId ?? ''}\u0000${Math.floor(at / HOUR)}`;
+
+/**
+ * Typing in notes is one entry per deal, author and hour, not one per keystroke: within this fold the counts add up
+ * (the entry keeps the last keystroke's moment and title), and an entry of the same hour stored by an earlier fold
+ * is replaced by one that sums both (the new entry names the old id in `before.replaces`, so a reader following
+ * the feed with a cursor can drop the one it already has).
+ */
+async function coalesceNotes(tx: Sql, room: string, changes: readonly PendingChange[]): Promise<PendingChange[]> {
+  // Each key's entry sits where its last keystroke was; earlier places are left empty and dropped at the end.
+  const out: Array<PendingChange | null> = [];
+  const merged = new Map<string, number>();
+  for (const change of changes) {
+    if (change.kind !== 'notes_edited') {
+      out.push(change);
+      continue;
+    }
+    const key = notesKey(change.entityId, change.row.userId, change.row.at);
+    const earlier = merged.get(key);
+    const after = earlier === undefined ? change.after : addNotes(out[earlier]!.after as NotesEdit, change.after as NotesEdit);
+    if (earlier !== undefined) out[earlier] = null;
+    merged.set(key, out.length);
+    out.push({ ...change, after });
+  }
+  for (const index of merged.values()) {
+    const change = out[index]!;
+    const hour = Math.floor(change.row.at / HOUR) * HOUR;
+    const stored = await tx.query<{ id: number; after: string | null }>(
+      `SELECT id, after FROM doc_changes WHERE room = $1 AND kind = 'notes_edited' AND entity_id = $2 AND user_id IS NOT DISTINCT FROM $3
+       AND at >= $4 AND at < $5 ORDER BY id DESC LIMIT 1`,
+      [room, change.entityId, change.row.userId, hour, hour + HOUR]
+    );
+    const old = stored[0];
+    if (!old) continue;
+    await tx.query('DELETE FROM doc_changes WHERE id = $1', [old.id]);
+    out[index] = { ...change, before: { replaces: Number(old.id) }, after: addNotes(JSON.parse(old.after ?? 'null') as NotesEdit | null, change.after as NotesEdit) };
+  }
+  return out.filter((change): change is PendingChange => change !== null);
+}
+
+function addNotes(earlier: NotesEdit | null, later: NotesEdit): NotesEdit {
+  return { added: (Number(earlier?.added) || 0) + later.added, removed: (Number(earlier?.removed) || 0) + later.removed, length: later.length };
+}
+
 const CHANGES_PER_INSERT = 200;
 
-async function insertChanges(tx: Sql, room: string, changes: ReadonlyArray<EntityChange & { row: LogRow }>): Promise<void> {
+async function insertChanges(tx: Sql, room: string, changes: readonly PendingChange[]): Promise<void> {
   for (let start = 0; start < changes.length; start += CHANGES_PER_INSERT) {
     const chunk = changes.slice(start, start + CHANGES_PER_INSERT);
     const columns = 10;

@@ -15,8 +15,11 @@ export interface ChangeRow extends EntityChange {
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
-/** Stored changes of a room, newest first; `where` adds conditions on `c` with parameters from $2 on. */
-export async function readChanges(db: Sql, room: string, where = '', params: unknown[] = [], limit = 10_000): Promise<ChangeRow[]> {
+/**
+ * Stored changes of a room, newest first (oldest first with `order` 'ASC'); `where` adds conditions on `c` with
+ * parameters from $2 on.
+ */
+export async function readChanges(db: Sql, room: string, where = '', params: unknown[] = [], limit = 10_000, order: 'ASC' | 'DESC' = 'DESC'): Promise<ChangeRow[]> {
   const rows = await db.query<{
     id: number;
     update_id: number;
@@ -32,7 +35,7 @@ export async function readChanges(db: Sql, room: string, where = '', params: unk
   }>(
     `SELECT c.id, c.update_id, c.at, c.user_id, u.name AS user_name, c.entity_id, c.title, c.kind, c.field, c.before, c.after
      FROM doc_changes c LEFT JOIN users u ON u.id = c.user_id
-     WHERE c.room = $1 ${where} ORDER BY c.id DESC LIMIT ${Math.trunc(limit)}`,
+     WHERE c.room = $1 ${where} ORDER BY c.id ${order === 'ASC' ? 'ASC' : 'DESC'} LIMIT ${Math.trunc(limit)}`,
     [room, ...params]
   );
   return rows.map((row) => ({
@@ -54,7 +57,7 @@ const stageRef = (stages: Map<string, Stage>, id: unknown): { id: string; name: 
 
 /** A stored change as the feed shows it: moves name their stages, additions where they landed. */
 export function changeEntry(row: ChangeRow, stages: Map<string, Stage>): ChangeEntry {
-  const base: ChangeEntry = { at: row.at, user: row.user, kind: row.kind, dealId: row.entityId, title: row.title };
+  const base: ChangeEntry = { id: row.id, at: row.at, user: row.user, kind: row.kind, dealId: row.entityId, title: row.title };
   const before = row.before as { stageId?: unknown } | null;
   const after = row.after as { stageId?: unknown } | null;
   switch (row.kind) {
@@ -69,7 +72,32 @@ export function changeEntry(row: ChangeRow, stages: Map<string, Stage>): ChangeE
       return { ...base, fromStage: stageRef(stages, before?.stageId) };
     case 'edited':
       return { ...base, field: row.field ?? undefined, before: row.before, after: row.after };
+    case 'notes_edited': {
+      const replaces = Number((row.before as { replaces?: unknown } | null)?.replaces);
+      return { ...base, field: 'notes', after: row.after, ...(Number.isInteger(replaces) && replaces > 0 ? { replaces } : {}) };
+    }
+    case 'stage_changed':
+      return { ...base, stage: { id: row.entityId, name: stages.get(row.entityId)?.name ?? row.title }, field: row.field ?? undefined, before: row.before, after: row.after };
   }
+}
+
+/** A contact's change as the feed shows it (`dealId` names the contact). */
+export function contactChangeEntry(row: ChangeRow): ChangeEntry {
+  return { id: row.id, at: row.at, user: row.user, kind: row.kind, dealId: row.entityId, title: row.title, field: row.field ?? undefined, before: row.before, after: row.after };
+}
+
+/** Changes after the cursor `after` (a change id), or accepted after `since` (ms), oldest first, at most `limit`. */
+export async function readFeedPage(db: Sql, room: string, cursor: { after?: number; since?: number }, limit: number): Promise<{ rows: ChangeRow[]; next: number; more: boolean }> {
+  const rows =
+    cursor.since !== undefined
+      ? await readChanges(db, room, 'AND c.at > $2', [cursor.since], limit + 1, 'ASC')
+      : await readChanges(db, room, 'AND c.id > $2', [cursor.after ?? 0], limit + 1, 'ASC');
+  const page = rows.slice(0, limit);
+  if (page.length) return { rows: page, next: page.at(-1)!.id, more: rows.length > limit };
+  if (cursor.since === undefined) return { rows: page, next: cursor.after ?? 0, more: false };
+  // Nothing after that moment yet: every stored change is older, so the next page starts after the newest.
+  const newest = await db.query<{ id: number | null }>('SELECT max(id) AS id FROM doc_changes WHERE room = $1', [room]);
+  return { rows: page, next: Number(newest[0]?.id ?? 0), more: false };
 }
 
 /** Count, total and weighted value per stage of the board now, against the same at `since` (stage win % of now). */

@@ -207,9 +207,28 @@ describe('history checkpoints and attribution (property)', () => {
               if (before[field] === after[field]) expect(edit).toBeUndefined();
               else expect(edit).toMatchObject({ kind: 'edited', before: before[field], after: after[field] });
             }
-            if (entry.op.kind === 'notes') expect(mine).toEqual([]);
+            if (entry.op.kind === 'notes') expect(mine.every((change) => change.kind === 'notes_edited')).toBe(true);
           }
         });
+        // Typing in notes: one entry per deal, author and hour, on that hour's last keystroke, with every character counted.
+        const typed = new Map<string, { first: number; last: number; added: number }>();
+        applied.forEach((entry, index) => {
+          if (entry.op.kind !== 'notes' || !entry.before || !entry.after || entry.before.notes === entry.after.notes) return;
+          const key = `${entry.dealId} ${entry.userId} ${Math.floor(entry.at / HOUR)}`;
+          const group = typed.get(key) ?? { first: index, last: index, added: 0 };
+          typed.set(key, { first: group.first, last: index, added: group.added + entry.after.notes.length - entry.before.notes.length });
+        });
+        const notesEntries = changes.filter((change) => change.kind === 'notes_edited');
+        // Groups the retention window cuts through are left out: their older part may be gone from the feed.
+        const expected = [...typed.values()].filter((group) => applied[group.first].at >= feedFrom);
+        const kept = notesEntries.filter((change) => expected.some((group) => idOf(group.last) === change.updateId));
+        expect(kept.map((change) => change.updateId).sort((a, b) => a - b)).toEqual(expected.map((group) => idOf(group.last)).sort((a, b) => a - b));
+        expect(new Set(notesEntries.map((change) => change.updateId)).size).toBe(notesEntries.length);
+        for (const change of notesEntries) expect(typed.has(`${change.entityId} ${change.user?.id} ${Math.floor(change.at / HOUR)}`)).toBe(true);
+        for (const group of expected) {
+          const entry = notesEntries.find((change) => change.updateId === idOf(group.last))!;
+          expect(entry.after).toMatchObject({ added: group.added, removed: 0, length: applied[group.last].after!.notes.length });
+        }
       }),
       { numRuns: 25 }
     );

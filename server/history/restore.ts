@@ -14,10 +14,11 @@ import {
   type Deal,
   type DealRecord
 } from '../../shared/board-doc.ts';
-import type { DealPatch } from '../../shared/deal-fields.ts';
+import { deleteContact, readContact, readContacts, restoreContact, updateContact, type Contact } from '../../shared/contacts-doc.ts';
+import type { ContactPatch, DealPatch } from '../../shared/deal-fields.ts';
 import type { ServerWrite } from '../sync/room.ts';
 import type { ChangeRow } from './feed.ts';
-import { TRACKED_DEAL_FIELDS } from './changes.ts';
+import { TRACKED_CONTACT_FIELDS, TRACKED_DEAL_FIELDS } from './changes.ts';
 
 /**
  * Restores write through the live doc as new changes (synced to everyone, attributed to the acting user, stored
@@ -119,6 +120,13 @@ export function revertChanges(live: Y.Doc, theirs: readonly ChangeRow[], others:
             if (attempt(() => placeDeal(live, change.entityId, { stageId: before.stageId, rank: before.rank }, { origin }))) reverted++;
           }
           break;
+        case 'stage_changed': {
+          // Clients may only rename stages; a rename goes back when the name is still theirs and nobody renamed it since.
+          const stage = readStages(live).find((candidate) => candidate.id === change.entityId);
+          if (change.field !== 'name' || !stage || stage.name !== change.after || touchedLater(change, ['name'])) break;
+          if (attempt(() => renameStage(live, change.entityId, String(change.before), { origin }))) reverted++;
+          break;
+        }
         case 'edited': {
           const field = change.field as (typeof TRACKED_DEAL_FIELDS)[number] | null;
           if (!current || !field || !TRACKED_DEAL_FIELDS.includes(field) || touchedLater(change, [field])) break;
@@ -130,4 +138,119 @@ export function revertChanges(live: Y.Doc, theirs: readonly ChangeRow[], others:
     }
   }, origin);
   return reverted;
+}
+
+/**
+ * Make the workspace's contacts what they were in `old`: contacts added since are removed, contacts removed since
+ * come back, the others get their old fields. Returns how many contacts changed.
+ */
+export function restoreContactsTo(live: Y.Doc, old: Y.Doc, origin: ServerWrite): number {
+  let changed = 0;
+  live.transact(() => {
+    const was = new Map(readContacts(old).map((contact) => [contact.id, contact]));
+    for (const contact of readContacts(live)) {
+      if (!was.has(contact.id) && attempt(() => deleteContact(live, contact.id, { origin }))) changed++;
+    }
+    for (const [id, then] of was) {
+      const now = readContact(live, id);
+      if (!now) {
+        if (attempt(() => restoreContact(live, then, { origin }))) changed++;
+        continue;
+      }
+      const patch: Record<string, unknown> = {};
+      for (const field of TRACKED_CONTACT_FIELDS) if (now[field] !== then[field]) patch[field] = then[field];
+      if (Object.keys(patch).length && attempt(() => updateContact(live, id, patch as ContactPatch, { origin }))) changed++;
+    }
+  }, origin);
+  return changed;
+}
+
+/** revertChanges for the contacts doc: one member's contact additions, edits and removals, where nobody else changed them since. */
+export function revertContactChanges(live: Y.Doc, theirs: readonly ChangeRow[], others: readonly ChangeRow[], origin: ServerWrite): number {
+  const changedLater = (change: ChangeRow, field: string | null) =>
+    others.some((other) => other.entityId === change.entityId && other.id > change.id && (field === null || other.field === field || other.kind !== 'edited'));
+  let reverted = 0;
+  live.transact(() => {
+    for (const change of [...theirs].sort((a, b) => b.id - a.id)) {
+      const current = readContact(live, change.entityId);
+      switch (change.kind) {
+        case 'added':
+        case 'restored':
+          if (current && !changedLater(change, null) && attempt(() => deleteContact(live, change.entityId, { origin }))) reverted++;
+          break;
+        case 'removed':
+          if (!current && !changedLater(change, null) && attempt(() => restoreContact(live, change.before as Contact, { origin }))) reverted++;
+          break;
+        case 'edited': {
+          const field = change.field as (typeof TRACKED_CONTACT_FIELDS)[number] | null;
+          if (!current || !field || !TRACKED_CONTACT_FIELDS.includes(field) || changedLater(change, field)) break;
+          if (!sameValue(current[field], change.after)) break;
+          if (attempt(() => updateContact(live, change.entityId, { [field]: change.before } as ContactPatch, { origin }))) reverted++;
+          break;
+        }
+      }
+    }
+  }, origin);
+  return reverted;
+}
+
+/**
+ * Undo a whole-doc restore as a new change: `pre` is the doc just before the restore, `post` just after it. What
+ * the restore changed goes back to `pre` where it still holds what the restore left (`post`); what anyone changed
+ * since stays. Deals (fields, place, notes) and stage names on a board; contacts in the contacts doc.
+ */
+export function undoBoardRestore(live: Y.Doc, pre: Y.Doc, post: Y.Doc, origin: ServerWrite): number {
+  let changed = 0;
+  live.transact(() => {
+    const preStages = new Map(readStages(pre).map((stage) => [stage.id, stage.name]));
+    const postStages = new Map(readStages(post).map((stage) => [stage.id, stage.name]));
+    for (const stage of readStages(live)) {
+      const was = preStages.get(stage.id);
+      if (was !== undefined && was !== postStages.get(stage.id) && stage.name === postStages.get(stage.id)) {
+        if (attempt(() => renameStage(live, stage.id, was, { origin }))) changed++;
+      }
+    }
+    const ids = new Set([...readDeals(pre), ...readDeals(post)].map((deal) => deal.id));
+    for (const id of ids) {
+      const was = readDealRecord(pre, id);
+      const left = readDealRecord(post, id);
+      const is = readDealRecord(live, id);
+      if (sameValue(was, left)) continue;
+      if (!was && left && is && sameValue(is, left)) {
+        if (attempt(() => deleteDeal(live, id, { origin }))) changed++;
+      } else if (was && !left && !is) {
+        if (attempt(() => restoreDeal(live, withExistingStage(live, was), { origin }))) changed++;
+      } else if (was && left && is) {
+        // Field by field: only what still holds the restore's value goes back.
+        const target: DealRecord = { ...is };
+        for (const field of [...TRACKED_DEAL_FIELDS, 'notes'] as const) if (sameValue(is[field], left[field])) Object.assign(target, { [field]: was[field] });
+        if (is.stageId === left.stageId && is.rank === left.rank) Object.assign(target, { stageId: was.stageId, rank: was.rank });
+        if (resetDeal(live, is, target, origin)) changed++;
+      }
+    }
+  }, origin);
+  return changed;
+}
+
+export function undoContactsRestore(live: Y.Doc, pre: Y.Doc, post: Y.Doc, origin: ServerWrite): number {
+  let changed = 0;
+  live.transact(() => {
+    const ids = new Set([...readContacts(pre), ...readContacts(post)].map((contact) => contact.id));
+    for (const id of ids) {
+      const was = readContact(pre, id);
+      const left = readContact(post, id);
+      const is = readContact(live, id);
+      if (sameValue(was, left)) continue;
+      if (!was && left && is && sameValue(is, left)) {
+        if (attempt(() => deleteContact(live, id, { origin }))) changed++;
+      } else if (was && !left && !is) {
+        if (attempt(() => restoreContact(live, was, { origin }))) changed++;
+      } else if (was && left && is) {
+        const patch: Record<string, unknown> = {};
+        for (const field of TRACKED_CONTACT_FIELDS) if (is[field] === left[field] && was[field] !== left[field]) patch[field] = was[field];
+        if (Object.keys(patch).length && attempt(() => updateContact(live, id, patch as ContactPatch, { origin }))) changed++;
+      }
+    }
+  }, origin);
+  return changed;
 }

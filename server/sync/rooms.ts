@@ -13,7 +13,7 @@ import type { Log } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { defaultMaxTotalItems, docLimits, DocRefused, ItemBudget, type DocLimits } from './doc-limits.ts';
 import type { PresenceLimits } from './presence-guard.ts';
-import { Room, type Connection } from './room.ts';
+import { Room, serverWrite, type Connection } from './room.ts';
 
 export interface RoomsOptions {
   /** Fold a room's log into its snapshot once it holds this many rows. */
@@ -256,14 +256,14 @@ export class Rooms {
    * breaks the schema, as a server write (stored and broadcast like any change; the old state stays in the log's
    * history), then check the doc again: if it is valid it turns writable for everyone at once.
    */
-  async repair(name: string, meta: { pipelineId?: string; workspaceId: string; name?: string }): Promise<RepairReport & { degraded: string | null }> {
+  async repair(name: string, meta: { pipelineId?: string; workspaceId: string; name?: string }, actorId: string | null = null): Promise<RepairReport & { degraded: string | null }> {
     const room = await this.acquire(name);
     try {
       const kind = parseRoom(name)?.kind;
       const report =
         kind === 'board'
-          ? repairBoard(room.doc, { pipelineId: meta.pipelineId!, workspaceId: meta.workspaceId, name: meta.name! })
-          : repairContacts(room.doc, { workspaceId: meta.workspaceId });
+          ? repairBoard(room.doc, { pipelineId: meta.pipelineId!, workspaceId: meta.workspaceId, name: meta.name! }, { origin: serverWrite(actorId) })
+          : repairContacts(room.doc, { workspaceId: meta.workspaceId }, { origin: serverWrite(actorId) });
       const problems = kind ? docProblems(room.doc, kind) : [];
       const reason = problems.length ? problems.map(describeProblem).join('; ') : null;
       if (!reason && room.degraded && kind) {

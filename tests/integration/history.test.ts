@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addDeal, dealNotes, deleteDeal, moveDeal, readDeal, readDeals, readStages, renameStage, updateDeal } from '../../shared/board-doc.ts';
-import { deleteContact, readContact, readContacts } from '../../shared/contacts-doc.ts';
-import type { ChangeEntry, ChangesResponse } from '../../shared/history.ts';
+import { addContact, deleteContact, readContact, readContacts, updateContact } from '../../shared/contacts-doc.ts';
+import type { ChangeEntry, ChangeFeedPage, ChangesResponse, RestoreRecord } from '../../shared/history.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
 import { api, connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
+import { openDb } from '../../server/store/db.ts';
+import { appendUpdates, loadRoomState } from '../../server/store/update-log.ts';
 import { storageKinds } from '../support/server-process.ts';
 import { teamSuite } from '../support/team-suite.ts';
 
@@ -62,6 +64,7 @@ describe.each(storageKinds)('history and restore on $label', ({ create }) => {
     expect(about(feed, dealId).map(brief)).toEqual([
       { kind: 'restored', user: 'Bob', field: undefined },
       { kind: 'removed', user: 'Ann', field: undefined },
+      { kind: 'notes_edited', user: 'Bob', field: 'notes' },
       { kind: 'added', user: 'Bob', field: undefined }
     ]);
     const audit = await call(team.ann, `/api/workspaces/${team.ann.workspaceId}/audit?action=deal_restored`);
@@ -138,8 +141,229 @@ describe.each(storageKinds)('history and restore on $label', ({ create }) => {
     expect((await call(team.bob, `/api/pipelines/${pipelineId()}/restore`, { method: 'POST', body: { at } })).status).toBe(403);
     const restored = await call(team.ann, `/api/pipelines/${pipelineId()}/restore`, { method: 'POST', body: { at } });
     expect(restored.status).toBe(200);
-    expect(restored.json).toEqual({ at, changed: 4 });
+    expect(restored.json).toEqual({ at, changed: 4, restoreId: expect.any(String) });
     await eventually(() => expect(picture(bob.doc)).toEqual(then));
+    // The stage name the restore put back is in the feed as the admin's change, after Bob's rename.
+    const renames = (await changes(team.ann, at)).changes.filter((change) => change.kind === 'stage_changed');
+    expect(renames.map((change) => [change.user?.name, change.field, change.before, change.after, change.stage?.name])).toEqual([
+      ['Ann', 'name', 'Product demo', 'Demo', 'Demo'],
+      ['Bob', 'name', 'Demo', 'Product demo', 'Demo']
+    ]);
+  });
+
+  it('an admin undoes a restore: the board comes back to just before it, as a new change, and the undo is audited', async () => {
+    const ann = await open(team.ann);
+    const bob = await open(team.bob);
+    const picture = (doc: Y.Doc) =>
+      readDeals(doc)
+        .map(({ id, title, value, stageId: stage }) => ({ id, title, value, stage }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+    await wait(5);
+    const at = Date.now();
+    await wait(5);
+    const added = addDeal(bob.doc, stageId(bob.doc, 'Lead in'), { title: 'Added after the moment' });
+    updateDeal(bob.doc, readDeals(bob.doc)[0].id, { value: 123_456 });
+    await eventually(() => expect(readDeal(ann.doc, added)).toBeDefined());
+    const beforeRestore = picture(ann.doc);
+
+    const restored = await call(team.ann, `/api/pipelines/${pipelineId()}/restore`, { method: 'POST', body: { at } });
+    expect(restored.status).toBe(200);
+    await eventually(() => expect(readDeal(bob.doc, added)).toBeUndefined());
+    const { restoreId } = restored.json as { restoreId: string };
+    // After the restore, Bob edits a deal the restore did not touch: the undo leaves it as it is now.
+    const untouched = readDeals(bob.doc).find((deal) => beforeRestore.some((was) => was.id === deal.id && was.value === deal.value && was.title === deal.title))!;
+    updateDeal(bob.doc, untouched.id, { title: 'Edited after the restore' });
+    await eventually(() => expect(readDeal(ann.doc, untouched.id)?.title).toBe('Edited after the restore'));
+
+    const listed = await call(team.ann, `/api/pipelines/${pipelineId()}/restores`);
+    expect(listed.status).toBe(200);
+    expect((listed.json as RestoreRecord[])[0]).toMatchObject({ id: restoreId, actor: { id: team.ann.userId }, restoredTo: at, undone: null, undoable: true });
+    expect((await call(team.bob, `/api/pipelines/${pipelineId()}/restores`)).status).toBe(403);
+    expect((await call(team.bob, `/api/pipelines/${pipelineId()}/restores/${restoreId}/undo`, { method: 'POST' })).status).toBe(403);
+    expect((await call(team.ann, `/api/pipelines/${pipelineId()}/restores/999999/undo`, { method: 'POST' })).status).toBe(404);
+    expect((await call(team.ann, `/api/pipelines/${pipelineId()}/restores/nonsense/undo`, { method: 'POST' })).status).toBe(404);
+
+    const undone = await call(team.ann, `/api/pipelines/${pipelineId()}/restores/${restoreId}/undo`, { method: 'POST' });
+    expect(undone).toMatchObject({ status: 200, json: { restoreId, changed: expect.any(Number) } });
+    const expected = beforeRestore.map((deal) => (deal.id === untouched.id ? { ...deal, title: 'Edited after the restore' } : deal));
+    await eventually(() => expect(picture(bob.doc)).toEqual(expected));
+    const fresh = await open(team.bob);
+    expect(picture(fresh.doc)).toEqual(expected);
+
+    expect((await call(team.ann, `/api/pipelines/${pipelineId()}/restores/${restoreId}/undo`, { method: 'POST' })).status).toBe(409);
+    const after = (await call(team.ann, `/api/pipelines/${pipelineId()}/restores`)).json as RestoreRecord[];
+    expect(after[0]).toMatchObject({ id: restoreId, undone: { actor: { id: team.ann.userId } }, undoable: false });
+    const audit = await call(team.ann, `/api/workspaces/${team.ann.workspaceId}/audit?action=restore_undone`);
+    expect(audit.json.entries[0]).toMatchObject({ actor: { id: team.ann.userId }, target: pipelineId(), detail: { restoreId } });
+    // Nothing was rewritten: the feed holds the restore's removal of Bob's deal and the undo bringing it back, both Ann's.
+    const feed = about(await changes(team.ann, at), added).map(brief);
+    expect(feed).toEqual([
+      { kind: 'restored', user: 'Ann', field: undefined },
+      { kind: 'removed', user: 'Ann', field: undefined },
+      { kind: 'added', user: 'Bob', field: undefined }
+    ]);
+  });
+
+  it('stage renames and notes typing are attributed entries of the feed, notes once per author', async () => {
+    const since = Date.now();
+    const ann = await open(team.ann);
+    const bob = await open(team.bob);
+    const proposal = stageId(bob.doc, 'Proposal');
+    renameStage(bob.doc, proposal, 'Offer');
+    // A deal of its own: typing on a deal earlier in the hour would be summed into the same entries.
+    const deal = { id: addDeal(ann.doc, stageId(ann.doc, 'Lead in'), { title: 'Typed in' }) };
+    await eventually(() => expect(dealNotes(bob.doc, deal.id)).not.toBeNull());
+    const notes = dealNotes(bob.doc, deal.id)!;
+    const start = notes.length;
+    for (const char of 'Budget ok') notes.insert(notes.length, char);
+    notes.delete(start, 3);
+    await eventually(() => expect(dealNotes(ann.doc, deal.id)!.toString()).toContain('get ok'));
+    dealNotes(ann.doc, deal.id)!.insert(0, 'Ann: ');
+    await eventually(() => expect(dealNotes(bob.doc, deal.id)!.toString()).toContain('Ann: '));
+
+    const feed = await changes(team.ann, since);
+    const stage = feed.changes.filter((change) => change.kind === 'stage_changed');
+    expect(stage).toEqual([
+      { id: expect.any(Number), at: expect.any(Number), user: { id: team.bob.userId, name: 'Bob' }, kind: 'stage_changed', dealId: proposal, title: 'Offer', stage: { id: proposal, name: 'Offer' }, field: 'name', before: 'Proposal', after: 'Offer' }
+    ]);
+    const typed = about(feed, deal.id).filter((change) => change.kind === 'notes_edited');
+    const length = dealNotes(ann.doc, deal.id)!.length;
+    expect(typed.map((change) => ({ user: change.user?.name, field: change.field, after: change.after }))).toEqual([
+      { user: 'Ann', field: 'notes', after: { added: 5, removed: 0, length } },
+      { user: 'Bob', field: 'notes', after: { added: 9, removed: 3, length: length - 5 } }
+    ]);
+    // Reading again (another fold) adds no entries; more typing in the hour replaces Bob's entry with the sum.
+    notes.insert(notes.length, '!');
+    await eventually(() => expect(dealNotes(ann.doc, deal.id)!.toString().endsWith('!')).toBe(true));
+    const again = about(await changes(team.ann, since), deal.id).filter((change) => change.kind === 'notes_edited');
+    expect(again).toHaveLength(2);
+    expect(again[0]).toMatchObject({ user: { name: 'Bob' }, after: { added: 10, removed: 3 }, replaces: typed[1].id });
+  });
+
+  it("an admin's repair of a stage is attributed to that admin in the feed", async () => {
+    const room = boardRoom(pipelineId());
+    const since = Date.now();
+    // A stage stored with a win % no valid write could make (data from before the schema checks).
+    await team.server.stop();
+    const db = await openDb({ databaseUrl: team.storage.env.DATABASE_URL, dataDir: team.storage.env.DATA_DIR ?? '' });
+    let demo = '';
+    try {
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, (await loadRoomState(db, room))!);
+      const before = Y.encodeStateVector(doc);
+      const stage = doc.getArray<Y.Map<unknown>>('stages').toArray().find((candidate) => candidate.get('name') === 'Demo')!;
+      demo = stage.get('id') as string;
+      stage.set('probability', 'lots');
+      await appendUpdates(db, [{ room, data: Y.encodeStateAsUpdate(doc, before), userId: null, at: Date.now() }]);
+    } finally {
+      await db.close();
+    }
+    await team.server.start();
+    const repaired = await call(team.ann, `/api/workspaces/${team.ann.workspaceId}/pipelines/${pipelineId()}/repair`, { method: 'POST' });
+    expect(repaired.status).toBe(200);
+    const stage = (await changes(team.ann, since)).changes.filter((change) => change.kind === 'stage_changed' && change.dealId === demo);
+    // The bad stage could not be read (gone from the board), and came back with the admin's repair.
+    expect(stage.map((change) => [change.user?.name ?? null, change.field, change.before === null ? null : 'Demo', change.after === null ? null : 'Demo'])).toEqual([
+      ['Ann', 'stage', null, 'Demo'],
+      [null, 'stage', 'Demo', null]
+    ]);
+    expect(stage[0].after).toMatchObject({ id: demo, name: 'Demo', probability: 0 });
+  });
+
+  it('the change feed pages with a cursor, oldest first, and refuses a bad cursor', async () => {
+    const bob = await open(team.bob);
+    const path = `/api/pipelines/${pipelineId()}/changes/feed`;
+    const start = (await call(team.ann, `${path}?since=${Date.now()}`)).json as ChangeFeedPage;
+    expect(start).toMatchObject({ changes: [], more: false });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(addDeal(bob.doc, stageId(bob.doc, 'Lead in'), { title: `Paged ${i}` }));
+    const seen: ChangeEntry[] = [];
+    let cursor = start.next;
+    for (let page = 0; page < 10; page++) {
+      const answer = await call(team.bob, `${path}?after=${cursor}&limit=2`);
+      expect(answer.status).toBe(200);
+      const body = answer.json as ChangeFeedPage;
+      seen.push(...body.changes);
+      expect(body.changes.length).toBeLessThanOrEqual(2);
+      cursor = body.next;
+      if (!body.more) break;
+    }
+    expect(seen.map((change) => [change.kind, change.dealId])).toEqual(ids.map((id) => ['added', id]));
+    expect(seen.map((change) => change.id)).toEqual([...seen.map((change) => change.id!)].sort((a, b) => a - b));
+    expect(((await call(team.bob, `${path}?after=${cursor}`)).json as ChangeFeedPage).changes).toEqual([]);
+    for (const bad of ['after=-1', 'limit=0', 'limit=5000', 'since=soon', 'after=1&since=1', 'cursor=1']) {
+      const answer = await call(team.bob, `${path}?${bad}`);
+      expect(answer.status, bad).toBe(400);
+      expect(answer.json.field).toBeTruthy();
+    }
+    const contactsFeed = await call(team.bob, `/api/workspaces/${team.ann.workspaceId}/contacts/changes/feed`);
+    expect(contactsFeed.status).toBe(200);
+  });
+
+  it("reverting one member's contact edits puts back what they changed and leaves a colleague's edits in place", async () => {
+    const room = contactsRoom(team.ann.workspaceId);
+    const ann = await open(team.ann, room);
+    const bob = await open(team.bob, room);
+    const [first, second, third] = readContacts(ann.doc).sort((a, b) => a.name.localeCompare(b.name));
+    await wait(5);
+    const from = Date.now();
+    updateContact(bob.doc, first.id, { company: 'Bob Corp' });
+    updateContact(bob.doc, second.id, { phone: '+1 555 0100' });
+    const bobs = addContact(bob.doc, { name: 'Added by Bob' });
+    deleteContact(bob.doc, third.id);
+    // Ann edits after Bob's edits reached her: her phone number comes later than his.
+    await eventually(() => expect(readContact(ann.doc, third.id)).toBeUndefined());
+    updateContact(ann.doc, second.id, { phone: '+1 555 0199' });
+    updateContact(ann.doc, first.id, { email: 'ann.edit@example.com' });
+    await eventually(() => {
+      expect(readContact(ann.doc, bobs)).toBeDefined();
+      expect(readContact(bob.doc, first.id)?.email).toBe('ann.edit@example.com');
+    });
+    await wait(5);
+    const to = Date.now();
+    const path = `/api/workspaces/${team.ann.workspaceId}/contacts/revert`;
+    expect((await call(team.bob, path, { method: 'POST', body: { userId: team.bob.userId, from, to } })).status).toBe(403);
+    expect((await call(team.ann, path, { method: 'POST', body: { userId: team.bob.userId, from: to, to: from } })).status).toBe(400);
+    const reverted = await call(team.ann, path, { method: 'POST', body: { userId: team.bob.userId, from, to } });
+    // Bob's phone edit stays reverted-free: Ann changed that phone after him.
+    expect(reverted.json).toEqual({ reverted: 3 });
+    await eventually(() => {
+      expect(readContact(bob.doc, first.id)).toMatchObject({ company: first.company, email: 'ann.edit@example.com' });
+      expect(readContact(bob.doc, second.id)).toMatchObject({ phone: '+1 555 0199' });
+      expect(readContact(bob.doc, bobs)).toBeUndefined();
+      expect(readContact(bob.doc, third.id)).toMatchObject({ name: third.name, email: third.email });
+    });
+    const audit = await call(team.ann, `/api/workspaces/${team.ann.workspaceId}/audit?action=member_reverted`);
+    expect(audit.json.entries[0]).toMatchObject({ target: team.bob.userId, detail: { contacts: true, reverted: 3 } });
+  });
+
+  it('an admin restores the contacts to a moment and undoes it', async () => {
+    const room = contactsRoom(team.ann.workspaceId);
+    const bob = await open(team.bob, room);
+    const names = (doc: Y.Doc) => readContacts(doc).map((contact) => `${contact.name}/${contact.company}`).sort();
+    await wait(5);
+    const at = Date.now();
+    const then = names(bob.doc);
+    await wait(5);
+    const edited = readContacts(bob.doc)[0].id;
+    const added = addContact(bob.doc, { name: 'After the moment' });
+    updateContact(bob.doc, edited, { company: 'Changed Co' });
+    const ann = await open(team.ann, room);
+    await eventually(() => expect(readContact(ann.doc, added)).toBeDefined());
+    const beforeRestore = names(ann.doc);
+    const base = `/api/workspaces/${team.ann.workspaceId}/contacts`;
+    expect((await call(team.bob, `${base}/restore`, { method: 'POST', body: { at } })).status).toBe(403);
+    expect(await call(team.ann, `${base}/restore`, { method: 'POST', body: { at: 'yesterday' } })).toMatchObject({ status: 400, json: { field: 'at' } });
+    expect((await call(team.ann, `${base}/restores/1/undo`, { method: 'POST' })).status).toBe(404);
+    const restored = await call(team.ann, `${base}/restore`, { method: 'POST', body: { at } });
+    expect(restored.json).toEqual({ at, changed: 2, restoreId: expect.any(String) });
+    await eventually(() => expect(names(bob.doc)).toEqual(then));
+    const undone = await call(team.ann, `${base}/restores/${restored.json.restoreId}/undo`, { method: 'POST' });
+    expect(undone.status).toBe(200);
+    await eventually(() => expect(names(bob.doc)).toEqual(beforeRestore));
+    expect(((await call(team.ann, `${base}/restores`)).json as RestoreRecord[])[0]).toMatchObject({ id: restored.json.restoreId, undoable: false, undone: { actor: { id: team.ann.userId } } });
+    const audit = await call(team.ann, `/api/workspaces/${team.ann.workspaceId}/audit?action=contacts_restored`);
+    expect(audit.json.entries[0]).toMatchObject({ target: team.ann.workspaceId, detail: { changed: 2 } });
   });
 
   it('lists what changed since the last review: a deal won, a value edited, and the value per stage before and now', async () => {
@@ -159,8 +383,9 @@ describe.each(storageKinds)('history and restore on $label', ({ create }) => {
     expect(feed.lastReviewAt).toBe(review.json.at);
     const stageNames = new Map(readStages(bob.doc).map((stage) => [stage.id, stage.name]));
     expect(about(feed, deal.id)).toEqual([
-      { at: expect.any(Number), user: { id: team.bob.userId, name: 'Bob' }, kind: 'edited', dealId: deal.id, title: deal.title, field: 'value', before: deal.value, after: deal.value + 1000 },
+      { id: expect.any(Number), at: expect.any(Number), user: { id: team.bob.userId, name: 'Bob' }, kind: 'edited', dealId: deal.id, title: deal.title, field: 'value', before: deal.value, after: deal.value + 1000 },
       {
+        id: expect.any(Number),
         at: expect.any(Number),
         user: { id: team.bob.userId, name: 'Bob' },
         kind: 'won',

@@ -14,12 +14,19 @@ export interface AxeViolation {
   nodes: string[];
 }
 
-/** Runs axe-core on the page as it is now and returns its serious and critical violations (an empty list is clean). */
-export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+/**
+ * Runs axe-core on the page as it is now and returns its serious and critical violations (an empty list is clean).
+ * `within`: only the parts matching these CSS selectors (those on the page now), e.g. one panel under test.
+ */
+export async function seriousViolations(page: Page, within: string[] = []): Promise<AxeViolation[]> {
   // Evaluated through the DevTools protocol, which the app's Content-Security-Policy rightly does not govern: an
   // injected inline <script> would be refused by it.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  const results = (await page.evaluate(() => (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as AxeResults;
+  const results = (await page.evaluate((selectors) => {
+    const axe = (window as unknown as { axe: { run(context?: unknown): Promise<unknown> } }).axe;
+    const present = selectors.filter((selector) => document.querySelector(selector));
+    return selectors.length ? axe.run({ include: present.map((selector) => [selector]) }) : axe.run();
+  }, within)) as AxeResults;
   return results.violations.filter(isSeriousOrWorse).map(summarise);
 }
 

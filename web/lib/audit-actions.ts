@@ -19,6 +19,8 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
   contact_restored: 'Contact restored',
   board_restored: 'Board restored',
   member_reverted: 'Member’s changes reverted',
+  contacts_restored: 'Contacts restored',
+  restore_undone: 'Restore undone',
   signout_everywhere: 'Logged out everywhere',
   password_reset_requested: 'Password reset link requested',
   password_reset: 'Password reset by e-mail link',

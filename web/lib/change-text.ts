@@ -4,7 +4,7 @@ import { formatMoney } from '$shared/pipeline-stats.ts';
 /** How "since the last review" words each change; the server's data is read defensively, it may be older or odd. */
 
 /** The order a review meeting reads them in: outcomes first, then movement, then the rest. */
-export const KIND_ORDER: readonly ChangeKind[] = ['won', 'lost', 'moved', 'added', 'edited', 'removed', 'restored'];
+export const KIND_ORDER: readonly ChangeKind[] = ['won', 'lost', 'moved', 'added', 'edited', 'notes_edited', 'removed', 'restored', 'stage_changed'];
 
 export const KIND_HEADINGS: Record<ChangeKind, string> = {
   won: 'Won',
@@ -13,7 +13,9 @@ export const KIND_HEADINGS: Record<ChangeKind, string> = {
   added: 'Added',
   edited: 'Changed',
   removed: 'Removed',
-  restored: 'Restored'
+  restored: 'Restored',
+  notes_edited: 'Notes',
+  stage_changed: 'Stages'
 };
 
 export interface ChangeNames {
@@ -71,9 +73,52 @@ export function describeChange(change: ChangeEntry, names: ChangeNames): string 
       return from ? `removed from ${from}` : 'removed';
     case 'restored':
       return to ? `restored to ${to}` : 'restored';
+    case 'notes_edited':
+      return describeNotes(change.after);
+    case 'stage_changed':
+      return describeStage(change);
     default:
       return 'changed';
   }
+}
+
+const count = (value: unknown) => Math.max(0, Math.trunc(Number(value) || 0));
+const characters = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'character' : 'characters'}`;
+
+/** "notes edited: 120 characters added, 8 removed" (one author's typing in one hour). */
+function describeNotes(after: unknown): string {
+  const edit = (after && typeof after === 'object' ? after : {}) as { added?: unknown; removed?: unknown };
+  const added = count(edit.added);
+  const removed = count(edit.removed);
+  const parts = [added ? `${characters(added)} added` : '', removed ? `${added ? removed.toLocaleString('en-US') : characters(removed)} removed` : ''].filter(Boolean);
+  return parts.length ? `notes edited: ${parts.join(', ')}` : 'notes edited';
+}
+
+const percent = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? `${Math.round(value * 100) / 100}%` : 'none');
+
+/** A stage's change: "renamed Qualified → Discovery", "win chance 20% → 30%", "moved from place 2 to 4". */
+function describeStage(change: ChangeEntry): string {
+  const text = (value: unknown) => (typeof value === 'string' && value ? value.slice(0, 80) : 'none');
+  switch (change.field) {
+    case 'name':
+      return `renamed ${text(change.before)} → ${text(change.after)}`;
+    case 'probability':
+      return `win chance ${percent(change.before)} → ${percent(change.after)}`;
+    case 'outcome':
+      return `outcome ${text(change.before)} → ${text(change.after)}`;
+    case 'position':
+      return `moved from place ${count(change.before)} to ${count(change.after)}`;
+    case 'stage':
+      return change.before ? 'stage removed' : 'stage added';
+    default:
+      return 'stage changed';
+  }
+}
+
+/** The name a change is listed under: the deal's title, or "Stage Qualified" for a stage's change. */
+export function changeSubject(change: ChangeEntry): string {
+  if (change.kind === 'stage_changed') return `Stage ${change.stage?.name || change.title || ''}`.trim();
+  return change.title || 'Untitled deal';
 }
 
 /** Changes grouped by kind, in KIND_ORDER, each group newest first as the server sent them; unknown kinds dropped. */

@@ -35,4 +35,19 @@ describe('history API client', () => {
     expect(historyApi.auditCsvUrl('w/1', { action: 'signin', from: 5 })).toBe('/api/workspaces/w%2F1/audit?action=signin&from=5&format=csv');
     expect(historyApi.auditCsvUrl('w1')).toBe('/api/workspaces/w1/audit?format=csv');
   });
+
+  it('sends restores, undos, reverts and the cursor feed to the board’s or the contacts’ routes', async () => {
+    const server = contractFetch()
+      .on('GET', '/api/pipelines/p1/changes/feed', json(200, { changes: [], next: 7, more: false }))
+      .on('GET', '/api/workspaces/w1/contacts/changes/feed', json(200, { changes: [], next: 0, more: false }))
+      .on('POST', '/api/workspaces/w1/contacts/restores/:id/undo', json(200, { restoreId: '4', changed: 1 }))
+      .on('POST', '/api/workspaces/w1/contacts/revert', json(200, { reverted: 2 }));
+    expect(await historyApi.feed({ kind: 'board', pipelineId: 'p1' }, { after: 5, limit: 50 })).toEqual({ changes: [], next: 7, more: false });
+    expect(server.calls[0].url.search).toBe('?after=5&limit=50');
+    await historyApi.feed({ kind: 'contacts', workspaceId: 'w1' });
+    expect(server.calls[1].url.search).toBe('');
+    expect(await historyApi.undoRestore({ kind: 'contacts', workspaceId: 'w1' }, '4')).toEqual({ restoreId: '4', changed: 1 });
+    expect(await historyApi.revertMember({ kind: 'contacts', workspaceId: 'w1' }, { userId: 'u', from: 1, to: 2 })).toEqual({ reverted: 2 });
+    expect(server.calls.map((call) => `${call.method} ${call.url.pathname}`).slice(2)).toEqual(['POST /api/workspaces/w1/contacts/restores/4/undo', 'POST /api/workspaces/w1/contacts/revert']);
+  });
 });

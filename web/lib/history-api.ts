@@ -1,4 +1,4 @@
-import type { AuditAction, AuditEntry, ChangesResponse, DeletedContact, DeletedDeal, HistoryMoments } from '$shared/history.ts';
+import type { AuditAction, AuditEntry, ChangeFeedPage, ChangesResponse, DeletedContact, DeletedDeal, HistoryMoments, RestoreRecord } from '$shared/history.ts';
 import { ApiError, request } from './api.ts';
 
 /** The history state route answers the board doc as one Yjs update, and the moment it shows in this header. */
@@ -13,11 +13,16 @@ export interface AuditQuery {
   limit?: number;
 }
 
-/** What a board restore answers: the moment shown, and how many deals or stage names it changed. */
+/** What a board (or contacts) restore answers: the moment shown, how many records it changed, and its id for an undo. */
 export interface BoardRestored {
   at: number;
   changed: number;
+  /** Names the restore for "Undo restore"; null when it changed nothing. */
+  restoreId: string | null;
 }
+
+/** Which doc a restore, its undo or a member revert is about: a pipeline's board, or a workspace's contacts. */
+export type HistoryScope = { kind: 'board'; pipelineId: string } | { kind: 'contacts'; workspaceId: string };
 
 /** What a member revert answers: how many of their changes were undone. */
 export interface MemberReverted {
@@ -38,6 +43,7 @@ export interface BoardStateAt {
 
 const pipelinePath = (pipelineId: string) => `/api/pipelines/${encodeURIComponent(pipelineId)}`;
 const workspacePath = (workspaceId: string) => `/api/workspaces/${encodeURIComponent(workspaceId)}`;
+const scopePath = (scope: HistoryScope) => (scope.kind === 'board' ? pipelinePath(scope.pipelineId) : `${workspacePath(scope.workspaceId)}/contacts`);
 
 /** The audit filters as query parameters, leaving out those not set. */
 export function auditSearch(query: AuditQuery, format?: 'csv'): string {
@@ -87,7 +93,22 @@ export const historyApi = {
   restoreDeal: (pipelineId: string, dealId: string) =>
     request<{ dealId: string }>('POST', `${pipelinePath(pipelineId)}/deals/${encodeURIComponent(dealId)}/restore`),
   restoreBoard: (pipelineId: string, at: number) => request<BoardRestored>('POST', `${pipelinePath(pipelineId)}/restore`, { at: Math.round(at) }),
-  revertMember: (pipelineId: string, revert: MemberRevert) => request<MemberReverted>('POST', `${pipelinePath(pipelineId)}/revert`, revert),
+  /** Admins: a board or the contacts back to a moment, as a new change. */
+  restoreTo: (scope: HistoryScope, at: number) => request<BoardRestored>('POST', `${scopePath(scope)}/restore`, { at: Math.round(at) }),
+  /** Admins: the restores of a board or the contacts, newest first. */
+  restores: (scope: HistoryScope) => request<RestoreRecord[]>('GET', `${scopePath(scope)}/restores`),
+  /** Admins: undo a restore, as a new change that puts back what it changed. */
+  undoRestore: (scope: HistoryScope, restoreId: string) =>
+    request<{ restoreId: string; changed: number }>('POST', `${scopePath(scope)}/restores/${encodeURIComponent(restoreId)}/undo`),
+  /** Admins: undo one member's changes on a board or in the contacts. */
+  revertMember: (scope: HistoryScope, revert: MemberRevert) => request<MemberReverted>('POST', `${scopePath(scope)}/revert`, revert),
+  /** The change feed with a cursor, oldest first: pass the previous page's `next` as `after`. */
+  feed: (scope: HistoryScope, cursor: { after?: number; since?: number; limit?: number } = {}) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(cursor)) if (value !== undefined) params.set(key, String(value));
+    const search = params.toString();
+    return request<ChangeFeedPage>('GET', `${scopePath(scope)}/changes/feed${search ? `?${search}` : ''}`);
+  },
   deletedContacts: (workspaceId: string) => request<DeletedContact[]>('GET', `${workspacePath(workspaceId)}/deleted-contacts`),
   restoreContact: (workspaceId: string, contactId: string) =>
     request<{ contactId: string }>('POST', `${workspacePath(workspaceId)}/contacts/${encodeURIComponent(contactId)}/restore`),

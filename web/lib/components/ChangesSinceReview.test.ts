@@ -76,6 +76,37 @@ describe('Since the last review', () => {
     expect(removed.textContent).toContain('Someone ·');
   });
 
+  it('words stage renames, reorders, win % changes and notes typing, each with who and when', async () => {
+    const proposal = { id: 's-prop', name: 'Offer' };
+    contractFetch().on(
+      'GET',
+      '/api/pipelines/p1/changes',
+      json(200, {
+        ...sinceReview,
+        changes: [
+          { id: 9, at: NOW - HOUR, user: bob, kind: 'notes_edited', dealId: 'd1', title: 'Acme renewal', field: 'notes', after: { added: 120, removed: 8, length: 300 }, replaces: 4 },
+          { id: 8, at: NOW - 2 * HOUR, user: cy, kind: 'notes_edited', dealId: 'd2', title: 'Globex pilot', field: 'notes', after: { added: 0, removed: 1, length: 3 } },
+          { id: 7, at: NOW - 3 * HOUR, user: bob, kind: 'stage_changed', dealId: proposal.id, title: 'Offer', stage: proposal, field: 'name', before: 'Proposal', after: 'Offer' },
+          { id: 6, at: NOW - 4 * HOUR, user: cy, kind: 'stage_changed', dealId: proposal.id, title: 'Offer', stage: proposal, field: 'probability', before: 60, after: 70 },
+          { id: 5, at: NOW - 5 * HOUR, user: cy, kind: 'stage_changed', dealId: lead.id, title: 'Lead in', stage: lead, field: 'position', before: 1, after: 4 }
+        ]
+      })
+    );
+    render(ChangesSinceReview, { pipelineId: 'p1', memberNames });
+    const notes = within(await screen.findByRole('region', { name: 'Notes (2)' })).getAllByRole('listitem');
+    expect(notes[0].textContent).toContain('Acme renewal');
+    expect(notes[0].textContent).toContain('notes edited: 120 characters added, 8 removed');
+    expect(notes[0].textContent).toContain(`Bob Sales · ${formatWhen(NOW - HOUR)}`);
+    expect(notes[1].textContent).toContain('notes edited: 1 character removed');
+    const stages = within(screen.getByRole('region', { name: 'Stages (3)' })).getAllByRole('listitem');
+    expect(stages.map((item) => item.querySelector('.title')?.textContent)).toEqual(['Stage Offer', 'Stage Offer', 'Stage Lead in']);
+    expect(stages[0].textContent).toContain('renamed Proposal → Offer');
+    expect(stages[0].textContent).toContain('Bob Sales');
+    expect(stages[1].textContent).toContain('win chance 60% → 70%');
+    expect(stages[2].textContent).toContain('moved from place 1 to 4');
+    expect(stages[2].textContent).toContain('Cy Support');
+  });
+
   it('shows each stage’s count, total and weighted value then and now, with signed differences and a total row', async () => {
     contractFetch().on('GET', '/api/pipelines/p1/changes', json(200, sinceReview));
     const { container } = render(ChangesSinceReview, { pipelineId: 'p1', memberNames, currency: 'USD' });

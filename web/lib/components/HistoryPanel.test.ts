@@ -29,10 +29,14 @@ describe('History panel', () => {
     expect(tabNames()).toEqual(['Moments', 'Since last review', 'Deleted deals']);
   });
 
-  it('offers admins the member revert too', () => {
-    server();
-    render(HistoryPanel, { history: new BoardHistory('p1'), isAdmin: true, onclose: vi.fn() });
-    expect(tabNames()).toEqual(['Moments', 'Since last review', 'Deleted deals', 'Revert a member']);
+  it('offers admins the member revert and the restores too, the board’s and the contacts’', async () => {
+    const calls = server().on('GET', '/api/pipelines/p1/restores', json(200, [])).on('GET', '/api/workspaces/w1/contacts/restores', json(200, []));
+    render(HistoryPanel, { history: new BoardHistory('p1'), workspaceId: 'w1', isAdmin: true, onclose: vi.fn() });
+    expect(tabNames()).toEqual(['Moments', 'Since last review', 'Deleted deals', 'Revert a member', 'Restores']);
+    await fireEvent.click(screen.getByRole('tab', { name: 'Restores' }));
+    await screen.findByRole('list', { name: 'Restores of this board' });
+    await screen.findByRole('list', { name: 'Contacts of the workspace' });
+    expect(calls.callsTo('GET', '/api/workspaces/w1/contacts/restores')).toHaveLength(1);
   });
 
   it('moves between views with the arrow keys, as a tab list does', async () => {

@@ -28,7 +28,7 @@ describe('Revert a member’s changes (admins)', () => {
     await fill('u-bob', FROM, TO);
     await fireEvent.click(screen.getByRole('button', { name: 'Revert their changes' }));
     expect(confirm.mock.calls[0][0]).toMatch(/^Revert every change Bob Sales made on this board from/);
-    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Reverted 3 changes by Bob Sales.'));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Reverted 3 changes by Bob Sales on this board.'));
     expect(server.callsTo('POST', '/api/pipelines/p1/revert')[0].body).toEqual({ userId: 'u-bob', from: FROM, to: TO + 59_999 });
     expect(onreverted).toHaveBeenCalledWith({ reverted: 3 });
   });
@@ -49,6 +49,25 @@ describe('Revert a member’s changes (admins)', () => {
     await fill('u-bob', FROM, TO);
     await fireEvent.click(screen.getByRole('button', { name: 'Revert their changes' }));
     expect(server.calls).toHaveLength(0);
+  });
+
+  it("reverts a member's changes in the workspace's contacts when that is picked", async () => {
+    const server = contractFetch().on('POST', '/api/workspaces/w1/contacts/revert', json(200, { reverted: 2 }));
+    const confirm = vi.spyOn(window, 'confirm').mockReturnValue(true);
+    render(MemberRevert, { pipelineId: 'p1', workspaceId: 'w1', members });
+    await fill('u-bob', FROM, TO);
+    const contacts = screen.getByLabelText('The workspace’s contacts') as HTMLInputElement;
+    await fireEvent.click(contacts);
+    await fireEvent.click(screen.getByRole('button', { name: 'Revert their changes' }));
+    expect(confirm.mock.calls.at(-1)![0]).toMatch(/^Revert every change Bob Sales made in the contacts from/);
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Reverted 2 changes by Bob Sales in the contacts.'));
+    expect(server.callsTo('POST', '/api/workspaces/w1/contacts/revert')[0].body).toEqual({ userId: 'u-bob', from: FROM, to: TO + 59_999 });
+    expect(server.callsTo('POST', '/api/pipelines/p1/revert')).toHaveLength(0);
+  });
+
+  it('offers no choice of place without a workspace', () => {
+    render(MemberRevert, { pipelineId: 'p1', members });
+    expect(screen.queryByRole('group', { name: 'Where' })).toBeNull();
   });
 
   it('shows why the server refused', async () => {
