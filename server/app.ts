@@ -15,6 +15,8 @@ import { Rooms, type RoomsOptions } from './sync/rooms.ts';
 import { renameBoard } from '../shared/board-doc.ts';
 import { serverWrite } from './sync/room.ts';
 import { socketRoute, type SocketLimits } from './sync/socket-route.ts';
+import type { AccessNotice, RoomRelay } from './sync/cluster.ts';
+import { loadRoomState } from './store/update-log.ts';
 import { securityHeaders } from './security-headers.ts';
 import { staticUi } from './static-ui.ts';
 
@@ -31,6 +33,8 @@ export interface AppOptions extends AppDeps {
   metricsToken?: string;
   /** /readyz answers 503 once this many updates wait to be stored (READY_MAX_PENDING). */
   readyMaxPending?: number;
+  /** Other instances serving the same rooms through Redis (REDIS_URL); without it this process is alone. */
+  relay?: RoomRelay;
 }
 
 export interface RateLimitSettings {
@@ -55,7 +59,8 @@ export function createApp(options: AppOptions) {
     signups: new RateLimit(deps.clock, { limit: rateLimits.signupsPerWindow, windowMs: rateLimits.windowMs }),
     creations: new RateLimit(deps.clock, { limit: rateLimits.createsPerWindow, windowMs: rateLimits.windowMs })
   };
-  const rooms = new Rooms(deps.db, deps.log, { clock: deps.clock, ...options.rooms, metrics });
+  const relay = options.relay;
+  const rooms = new Rooms(deps.db, deps.log, { clock: deps.clock, ...options.rooms, metrics, relay });
   const history = new History(deps.db, rooms, deps.clock);
   metrics.watch(rooms);
   const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
@@ -63,10 +68,26 @@ export function createApp(options: AppOptions) {
   socket.limitFrames(wss);
   // Cleared by stopAccepting() at shutdown: new sockets are refused and /readyz reports unready.
   let accepting = true;
+  const recheckHere = ({ userId, room }: { userId?: string; room?: string }) =>
+    socket.recheck((target, connection) => (!userId || connection.userId === userId) && (!room || target.name === room));
+  // Access changes reach the sockets of every instance: here at once, elsewhere through the relay.
+  relay?.attach({
+    storedState: (name) => loadRoomState(deps.db, name),
+    relayed: (room) => void (room.degraded && rooms.healIfValid(room)),
+    access: (notice: AccessNotice) => {
+      if (notice.kind === 'recheck') void recheckHere(notice.which).catch((error: Error) => deps.log.error('access re-check failed', { error: error.message }));
+      else socket.signOut(notice.which);
+    }
+  });
   const live: LiveAccess = {
-    recheck: ({ userId, room }) =>
-      socket.recheck((target, connection) => (!userId || connection.userId === userId) && (!room || target.name === room)),
-    signOut: (which) => socket.signOut(which),
+    recheck: (which) => {
+      relay?.publishAccess({ kind: 'recheck', which });
+      return recheckHere(which);
+    },
+    signOut: (which) => {
+      relay?.publishAccess({ kind: 'signOut', which });
+      return socket.signOut(which);
+    },
     renameBoard: async (roomName, pipelineName, userId) => {
       const room = await rooms.acquire(roomName);
       try {
@@ -85,7 +106,19 @@ export function createApp(options: AppOptions) {
 
   // WebSocket upgrades answer 101 with the socket's own headers; every HTTP answer gets the security headers.
   app.use('*', async (c, next) => (c.req.header('upgrade')?.toLowerCase() === 'websocket' ? next() : securityHeaders(c, next)));
-  app.route('/', healthRoutes({ db: deps.db, pendingWrites: () => rooms.writer.pendingCount, maxPendingWrites: options.readyMaxPending, accepting: () => accepting }));
+  app.route(
+    '/',
+    healthRoutes({
+      db: deps.db,
+      pendingWrites: () => rooms.writer.pendingCount,
+      maxPendingWrites: options.readyMaxPending,
+      accepting: () => accepting,
+      warnings: () => {
+        const problem = relay?.problem();
+        return problem ? [problem] : [];
+      }
+    })
+  );
   app.get('/metrics', metricsAccess(options.metricsToken), async (c) => {
     const { contentType, body } = await metrics.render();
     return c.body(body, 200, { 'content-type': contentType });
