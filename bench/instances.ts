@@ -14,6 +14,7 @@
  * bench/results/instances-<time>.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as Y from 'yjs';
 import { addDeal, readDeal, readStages, updateDeal } from '../shared/board-doc.ts';
@@ -64,6 +65,18 @@ interface Step {
   onTime: number;
   /** Had everything arrived DRAIN_MS after the step? */
   drained: boolean;
+  /** Server CPU (all instances together) per delivery, from the step's start until everything arrived. */
+  cpuMicrosPerDelivery: number;
+}
+
+/** CPU seconds the server processes used so far (prom-client's process metric). */
+async function serverCpuSeconds(servers: ServerProcess[]): Promise<number> {
+  let total = 0;
+  for (const server of servers) {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    total += Number(text.match(/^process_cpu_seconds_total (\S+)/m)?.[1] ?? NaN);
+  }
+  return total;
 }
 
 /** How each room's clients are spread: all on one instance per room (sticky balancing), or alternating. */
@@ -106,6 +119,7 @@ async function throughput(servers: ServerProcess[], placement: Placement): Promi
   for (const offered of OFFERED_EDITS_PER_SECOND) {
     const perWriter = offered / (ROOMS * WRITERS);
     const before = clocks();
+    const cpuBefore = await serverCpuSeconds(servers);
     let edits = 0;
     const started = performance.now();
     // Paced by the clock, not by timer ticks (which run late in a busy process): each tick catches up.
@@ -136,8 +150,10 @@ async function throughput(servers: ServerProcess[], placement: Placement): Promi
       }
       await sleep(50);
     }
-    console.log(`  offered ${offered} edits/s: delivered ${Math.round(delivered / seconds)}/s, on time ${(100 * delivered / owedDeliveries).toFixed(1)}%, drained ${drained}`);
-    steps.push({ offered: (edits * ROOMS * WRITERS) / seconds, delivered: delivered / seconds, onTime: delivered / owedDeliveries, drained });
+    const cpu = (await serverCpuSeconds(servers)) - cpuBefore;
+    const cpuMicrosPerDelivery = (cpu * 1e6) / deliveredBy(clocks());
+    console.log(`  offered ${offered} edits/s: delivered ${Math.round(delivered / seconds)}/s, on time ${(100 * delivered / owedDeliveries).toFixed(1)}%, drained ${drained}, server CPU ${cpuMicrosPerDelivery.toFixed(1)} µs per delivery`);
+    steps.push({ offered: (edits * ROOMS * WRITERS) / seconds, delivered: delivered / seconds, onTime: delivered / owedDeliveries, drained, cpuMicrosPerDelivery });
   }
   for (const room of rooms) everyone(room).forEach((client) => client.destroy());
   return steps;
@@ -190,9 +206,10 @@ for (const { label, count, placement } of configurations) {
     console.log(`${label}: edit → other client p50 ${lat.p50.toFixed(1)} ms, p95 ${lat.p95.toFixed(1)} ms; throughput…`);
     const steps = await throughput(servers, placement);
     results[label] = { latency: lat, steps };
-    const best = Math.max(...steps.filter((step) => step.drained && step.onTime > 0.95).map((step) => step.delivered), 0);
+    const drained = steps.filter((step) => step.drained);
+    const cpu = drained.length ? Math.min(...drained.map((step) => step.cpuMicrosPerDelivery)) : NaN;
     tables.push(
-      `| ${label} | ${lat.p50.toFixed(1)} / ${lat.p95.toFixed(1)} ms | ${steps.map((step) => `${Math.round(step.offered)} → ${Math.round(step.delivered)}${step.drained ? '' : ' (backlog)'}`).join(' · ')} | ${Math.round(best)} |`
+      `| ${label} | ${lat.p50.toFixed(1)} / ${lat.p95.toFixed(1)} ms | ${steps.map((step) => `${Math.round(step.offered)} → ${Math.round(step.delivered)}${step.drained ? '' : ' (backlog)'}`).join(' · ')} | ${cpu.toFixed(0)} µs | ${Math.round(1e6 / cpu)} |`
     );
   } finally {
     for (const server of servers) await server.stop();
@@ -200,9 +217,10 @@ for (const { label, count, placement } of configurations) {
   }
 }
 
+console.log(`\nload average while measuring: ${loadavg().map((value) => value.toFixed(1)).join(' / ')} on ${cpus().length} cores (the machine is shared)`);
 console.log(`\n${ROOMS} rooms × (${WRITERS} writers + ${READERS} readers), offered ${OFFERED_EDITS_PER_SECOND.join(' / ')} edits/s for ${STEP_MS / 1000} s each\n`);
-console.log('| instances | edit → other client p50 / p95 (writer on A, reader on B with 2) | edits/s made → delivered, each step | best delivered edits/s, all on time |');
-console.log('|---|---|---|---|');
+console.log('| instances | edit → other client p50 / p95 (writer on A, reader on B with 2) | edits/s made → delivered per s, each step | server CPU per delivery (all instances) | deliveries per server CPU-second |');
+console.log('|---|---|---|---|---|');
 for (const line of tables) console.log(line);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 const file = join(import.meta.dirname, 'results', `instances-${Date.now()}.json`);

@@ -84,6 +84,9 @@ interface Channel {
   readonly remoteClients: Set<number>;
   /** Subscribed again after Redis was away while this room was loading: re-read storage once it is open. */
   catchUpOnOpen: boolean;
+  /** A re-read of storage under way, and whether another was asked for meanwhile (it may have begun too early). */
+  catchingUp: Promise<void> | null;
+  catchUpAgain: boolean;
   detach: (() => void) | null;
 }
 
@@ -139,7 +142,7 @@ export class RedisRelay implements RoomRelay {
 
   async subscribe(name: string): Promise<void> {
     const key = this.key(name);
-    this.channels.set(key, { name, room: null, buffered: [], remoteClients: new Set(), catchUpOnOpen: false, detach: null });
+    this.channels.set(key, { name, room: null, buffered: [], remoteClients: new Set(), catchUpOnOpen: false, catchingUp: null, catchUpAgain: false, detach: null });
     // While Redis is away the room loads from storage alone; the resubscription catches it up.
     if (!this.subscribed) return;
     try {
@@ -268,7 +271,21 @@ export class RedisRelay implements RoomRelay {
     this.upIfReady();
   }
 
-  private async catchUp(channel: Channel): Promise<void> {
+  private catchUp(channel: Channel): Promise<void> {
+    if (channel.catchingUp) {
+      channel.catchUpAgain = true;
+      return channel.catchingUp;
+    }
+    channel.catchingUp = (async () => {
+      do {
+        channel.catchUpAgain = false;
+        await this.readStorageAgain(channel);
+      } while (channel.catchUpAgain);
+    })().finally(() => (channel.catchingUp = null));
+    return channel.catchingUp;
+  }
+
+  private async readStorageAgain(channel: Channel): Promise<void> {
     if (!this.host) return;
     let state: Uint8Array | null;
     try {
@@ -298,6 +315,9 @@ export class RedisRelay implements RoomRelay {
       switch (decoded.kind) {
         case UPDATE:
           this.applyUpdate(room, decoded.payload);
+          // Built on an update that another instance published and that has not arrived yet (no order holds across
+          // publishers): it is committed already, so storage has it.
+          if (room.doc.store.pendingStructs || room.doc.store.pendingDs) void this.catchUp(channel);
           return;
         case AWARENESS:
           applyAwarenessUpdate(room.awareness, decoded.payload, RELAYED);
