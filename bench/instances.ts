@@ -65,7 +65,7 @@ interface Step {
   onTime: number;
   /** Had everything arrived DRAIN_MS after the step? */
   drained: boolean;
-  /** Server CPU (all instances together) per delivery, from the step's start until everything arrived. */
+  /** Server CPU (all instances together, less their idle use) per delivery, from the step's start until everything arrived. */
   cpuMicrosPerDelivery: number;
 }
 
@@ -102,7 +102,12 @@ async function throughput(servers: ServerProcess[], placement: Placement): Promi
     const dealId = addDeal(writers[0].doc, readStages(writers[0].doc)[0].id, { title: 'Throughput deal' });
     rooms.push({ writers, readers, dealId });
   }
-  await sleep(1_000);
+  // What the servers burn with these clients connected and nobody editing (timers, GC, metrics), per second: taken
+  // off each step's CPU, so the figure is the cost of delivering edits.
+  const idleFrom = await serverCpuSeconds(servers);
+  const idleStarted = performance.now();
+  await sleep(3_000);
+  const idlePerSecond = ((await serverCpuSeconds(servers)) - idleFrom) / ((performance.now() - idleStarted) / 1000);
   const everyone = (room: (typeof rooms)[number]) => [...room.writers, ...room.readers];
   /** Clock units each writer's edits advanced, as its own doc and as every other client of its room has them. */
   const clocks = () =>
@@ -120,6 +125,7 @@ async function throughput(servers: ServerProcess[], placement: Placement): Promi
     const perWriter = offered / (ROOMS * WRITERS);
     const before = clocks();
     const cpuBefore = await serverCpuSeconds(servers);
+    const cpuFrom = performance.now();
     let edits = 0;
     const started = performance.now();
     // Paced by the clock, not by timer ticks (which run late in a busy process): each tick catches up.
@@ -150,7 +156,7 @@ async function throughput(servers: ServerProcess[], placement: Placement): Promi
       }
       await sleep(50);
     }
-    const cpu = (await serverCpuSeconds(servers)) - cpuBefore;
+    const cpu = (await serverCpuSeconds(servers)) - cpuBefore - (idlePerSecond * (performance.now() - cpuFrom)) / 1000;
     const cpuMicrosPerDelivery = (cpu * 1e6) / deliveredBy(clocks());
     console.log(`  offered ${offered} edits/s: delivered ${Math.round(delivered / seconds)}/s, on time ${(100 * delivered / owedDeliveries).toFixed(1)}%, drained ${drained}, server CPU ${cpuMicrosPerDelivery.toFixed(1)} µs per delivery`);
     steps.push({ offered: (edits * ROOMS * WRITERS) / seconds, delivered: delivered / seconds, onTime: delivered / owedDeliveries, drained, cpuMicrosPerDelivery });
