@@ -7,7 +7,7 @@ import { openDb, type Db } from '../../server/store/db.ts';
 import { loadRoomState } from '../../server/store/update-log.ts';
 import { api, connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
 import { Haproxy } from '../support/haproxy.ts';
-import { freePort, postgresStorage, ServerProcess, type Storage } from '../support/server-process.ts';
+import { freePort, pgliteStorage, postgresStorage, ServerProcess, type Storage } from '../support/server-process.ts';
 
 /** Does anything answer on the host and port of this redis:// URL? */
 function redisAnswers(url: string): Promise<boolean> {
@@ -37,6 +37,18 @@ const missing = [
 if (missing.length) console.warn(`several instances: skipped: ${missing.join('; ')}`);
 
 type Client = ReturnType<typeof connectClient> & { closes: number[] };
+
+describe('several instances need one shared Postgres', () => {
+  it('refuses to start with REDIS_URL but no DATABASE_URL, and says why', async () => {
+    const storage = pgliteStorage();
+    try {
+      const started = ServerProcess.start(storage, { REDIS_URL: 'redis://127.0.0.1:6379' });
+      await expect(started).rejects.toThrow(/exited with 2[\s\S]*REDIS_URL is set but DATABASE_URL is not: several instances need one shared Postgres/);
+    } finally {
+      await storage.dispose();
+    }
+  });
+});
 
 /** Deal ids as the board lists them, across all columns (an id listed twice appears twice). */
 const listedIds = (doc: Y.Doc) => [...readColumns(doc).values()].flatMap((column) => column.map((deal) => deal.id));
