@@ -139,18 +139,23 @@ describe.skipIf(missing.length > 0)('several instances behind HAProxy, sharing P
     expect(stored.filter((id) => /^[ab]-/.test(id)).sort()).toEqual([...Array.from({ length: edits }, (_, i) => [`a-${i}`, `b-${i}`]).flat()].sort());
   });
 
-  it('presence set on A reaches a client on B, and leaves with it', async () => {
+  it('presence set on A reaches a client on B, one that opens the room on B later too, and leaves with it', async () => {
     const admin = await signUp(a.url, 'Pat');
     const room = boardRoom(admin.pipelineId);
+    const onA = connect(a.wsUrl, room, { token: admin.token });
+    const alsoOnA = connect(a.wsUrl, room, { token: admin.token });
+    await Promise.all([onA.synced, alsoOnA.synced]);
+    onA.provider.awareness.setLocalStateField('openDeal', 'deal-42');
+    const seenBy = (client: Client) => [...client.provider.awareness.getStates().entries()].find(([id]) => id === onA.doc.clientID)?.[1];
+    await eventually(() => expect(seenBy(alsoOnA)).toMatchObject({ openDeal: 'deal-42' }), 10_000);
+    // B opens the room now: it asks who is there, rather than waiting for A's client to renew its state (every 15 s).
     const onB = connect(b.wsUrl, room, { token: admin.token });
     await onB.synced;
-    const onA = connect(a.wsUrl, room, { token: admin.token });
-    await onA.synced;
-    onA.provider.awareness.setLocalStateField('openDeal', 'deal-42');
-    const seenOnB = () => [...onB.provider.awareness.getStates().entries()].find(([client]) => client === onA.doc.clientID)?.[1];
-    await eventually(() => expect(seenOnB()).toMatchObject({ openDeal: 'deal-42', user: { id: admin.userId } }), 10_000);
+    await eventually(() => expect(seenBy(onB)).toMatchObject({ openDeal: 'deal-42', user: { id: admin.userId } }), 8_000);
+    onA.provider.awareness.setLocalStateField('openDeal', 'deal-43');
+    await eventually(() => expect(seenBy(onB)).toMatchObject({ openDeal: 'deal-43' }), 10_000);
     onA.destroy();
-    await eventually(() => expect(seenOnB()).toBeUndefined(), 10_000);
+    await eventually(() => expect(seenBy(onB)).toBeUndefined(), 10_000);
   });
 
   it('a role change and a sign-out made on A reach the member’s sockets on B', async () => {
