@@ -1,7 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { addDeal, readColumns, readStages } from '../../shared/board-doc.ts';
+import { addDeal, readColumns, readMeta, readStages } from '../../shared/board-doc.ts';
 import { boardRoom } from '../../shared/rooms.ts';
 import { openDb, type Db } from '../../server/store/db.ts';
 import { loadRoomState } from '../../server/store/update-log.ts';
@@ -156,6 +156,16 @@ describe.skipIf(missing.length > 0)('several instances behind HAProxy, sharing P
     await eventually(() => expect(seenBy(onB)).toMatchObject({ openDeal: 'deal-43' }), 10_000);
     onA.destroy();
     await eventually(() => expect(seenBy(onB)).toBeUndefined(), 10_000);
+  });
+
+  it('a rename made through A (a server write into the doc) reaches a board open on B', async () => {
+    const admin = await signUp(a.url, 'Rena');
+    const room = boardRoom(admin.pipelineId);
+    const onB = connect(b.wsUrl, room, { token: admin.token });
+    await onB.synced;
+    const path = `/api/workspaces/${admin.workspaceId}/pipelines/${admin.pipelineId}`;
+    expect((await api(a.url, path, { method: 'PATCH', body: { name: 'Renamed on A' }, cookie: admin.cookie })).status).toBe(200);
+    await eventually(() => expect(readMeta(onB.doc).name).toBe('Renamed on A'), 10_000);
   });
 
   it('a role change and a sign-out made on A reach the member’s sockets on B', async () => {
