@@ -119,7 +119,8 @@ export class RedisRelay implements RoomRelay {
     this.publisher = new Redis(options.url, { ...settings, connectionName: 'lanes-publisher' });
     this.subscriber = new Redis(options.url, { ...settings, autoResubscribe: false, connectionName: 'lanes-subscriber' });
     for (const connection of [this.publisher, this.subscriber]) {
-      connection.on('error', (error: Error) => this.down(error.message));
+      // An error that leaves the connection up (none is expected) is no outage.
+      connection.on('error', (error: Error) => connection.status !== 'ready' && this.down(error.message));
       connection.on('close', () => this.down('connection closed'));
     }
     this.subscriber.on('close', () => (this.subscribed = false));
