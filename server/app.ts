@@ -17,6 +17,8 @@ import { Rooms, type RoomsOptions } from './sync/rooms.ts';
 import { renameBoard } from '../shared/board-doc.ts';
 import { serverWrite } from './sync/room.ts';
 import { socketRoute, type SocketLimits } from './sync/socket-route.ts';
+import type { AccessNotice, RoomRelay } from './sync/cluster.ts';
+import { loadRoomState } from './store/update-log.ts';
 import { securityHeaders } from './security-headers.ts';
 import { staticUi } from './static-ui.ts';
 
@@ -35,6 +37,8 @@ export interface AppOptions extends AppDeps {
   readyMaxPending?: number;
   /** Where e-mail goes (default: the log) and the origin its links point at (PUBLIC_URL; default http://localhost:3000). */
   mail?: { transport?: MailTransport; publicUrl?: string };
+  /** Other instances serving the same rooms through Redis (REDIS_URL); without it this process is alone. */
+  relay?: RoomRelay;
 }
 
 export interface RateLimitSettings {
@@ -67,7 +71,8 @@ export function createApp(options: AppOptions) {
     outbox: new Outbox(options.mail?.transport ?? mailTransport({ from: DEFAULT_MAIL_FROM }, deps.log), deps.log),
     links: new PublicLinks(options.mail?.publicUrl ?? 'http://localhost:3000')
   };
-  const rooms = new Rooms(deps.db, deps.log, { clock: deps.clock, ...options.rooms, metrics });
+  const relay = options.relay;
+  const rooms = new Rooms(deps.db, deps.log, { clock: deps.clock, ...options.rooms, metrics, relay });
   const history = new History(deps.db, rooms, deps.clock);
   metrics.watch(rooms);
   const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
@@ -75,10 +80,26 @@ export function createApp(options: AppOptions) {
   socket.limitFrames(wss);
   // Cleared by stopAccepting() at shutdown: new sockets are refused and /readyz reports unready.
   let accepting = true;
+  const recheckHere = ({ userId, room }: { userId?: string; room?: string }) =>
+    socket.recheck((target, connection) => (!userId || connection.userId === userId) && (!room || target.name === room));
+  // Access changes reach the sockets of every instance: here at once, elsewhere through the relay.
+  relay?.attach({
+    storedState: (name) => loadRoomState(deps.db, name),
+    relayed: (room) => void (room.degraded && rooms.healIfValid(room)),
+    access: (notice: AccessNotice) => {
+      if (notice.kind === 'recheck') void recheckHere(notice.which).catch((error: Error) => deps.log.error('access re-check failed', { error: error.message }));
+      else socket.signOut(notice.which);
+    }
+  });
   const live: LiveAccess = {
-    recheck: ({ userId, room }) =>
-      socket.recheck((target, connection) => (!userId || connection.userId === userId) && (!room || target.name === room)),
-    signOut: (which) => socket.signOut(which),
+    recheck: (which) => {
+      relay?.publishAccess({ kind: 'recheck', which });
+      return recheckHere(which);
+    },
+    signOut: (which) => {
+      relay?.publishAccess({ kind: 'signOut', which });
+      return socket.signOut(which);
+    },
     rename: (userId, name) => {
       for (const { connection } of rooms.connections()) if (connection.userId === userId) connection.userName = name;
     },
@@ -100,7 +121,19 @@ export function createApp(options: AppOptions) {
 
   // WebSocket upgrades answer 101 with the socket's own headers; every HTTP answer gets the security headers.
   app.use('*', async (c, next) => (c.req.header('upgrade')?.toLowerCase() === 'websocket' ? next() : securityHeaders(c, next)));
-  app.route('/', healthRoutes({ db: deps.db, pendingWrites: () => rooms.writer.pendingCount, maxPendingWrites: options.readyMaxPending, accepting: () => accepting }));
+  app.route(
+    '/',
+    healthRoutes({
+      db: deps.db,
+      pendingWrites: () => rooms.writer.pendingCount,
+      maxPendingWrites: options.readyMaxPending,
+      accepting: () => accepting,
+      warnings: () => {
+        const problem = relay?.problem();
+        return problem ? [problem] : [];
+      }
+    })
+  );
   app.get('/metrics', metricsAccess(options.metricsToken), async (c) => {
     const { contentType, body } = await metrics.render();
     return c.body(body, 200, { 'content-type': contentType });

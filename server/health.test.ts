@@ -21,6 +21,13 @@ describe('health probes', () => {
     expect(response.status).toBe(200);
   });
 
+  it('/readyz stays ready with a warning while other instances cannot be reached (Redis away)', async () => {
+    const routes = healthRoutes({ db: answering, pendingWrites: () => 0, accepting: () => true, warnings: () => ['redis: other instances unreachable'] });
+    const response = await routes.request('/readyz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ready', warnings: ['redis: other instances unreachable'] });
+  });
+
   it('/readyz is unready when the database refuses, says why', async () => {
     const response = await probe(refusing).request('/readyz');
     expect(response.status).toBe(503);

@@ -9,6 +9,11 @@ export interface HealthOptions {
   maxPendingWrites?: number;
   /** False once shutdown has begun. */
   accepting: () => boolean;
+  /**
+   * What degrades this instance without stopping it (Redis away: its clients keep working, other instances' do not
+   * see them): reported, but still ready, so a balancer does not take every instance out at once.
+   */
+  warnings?: () => string[];
   /** How long the database ping may take before it counts as failed. */
   pingTimeoutMs?: number;
 }
@@ -33,8 +38,10 @@ export function healthRoutes(options: HealthOptions) {
     if (ping) reasons.push(`database: ${ping}`);
     const pending = options.pendingWrites();
     if (pending >= maxPendingWrites) reasons.push(`${pending} updates waiting to be stored (limit ${maxPendingWrites})`);
-    if (reasons.length) return c.json({ status: 'unready', reasons }, 503);
-    return c.json({ status: 'ready' });
+    const warnings = options.warnings?.() ?? [];
+    const extra = warnings.length ? { warnings } : {};
+    if (reasons.length) return c.json({ status: 'unready', reasons, ...extra }, 503);
+    return c.json({ status: 'ready', ...extra });
   });
 
   return routes;

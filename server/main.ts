@@ -10,6 +10,7 @@ import { PublicLinks } from './mail/links.ts';
 import { DEFAULT_MAIL_FROM, mailTransport } from './mail/outbox.ts';
 import { openDb } from './store/db.ts';
 import { migrate } from './store/migrations.ts';
+import { RedisRelay } from './sync/cluster.ts';
 
 /** `npm start`: configuration from the environment, then one process on one port. */
 const port = Number(process.env.PORT ?? 3000);
@@ -45,14 +46,24 @@ try {
   process.exit(2);
 }
 const mail = mailTransport({ smtpUrl: process.env.SMTP_URL || undefined, mailDir: process.env.MAIL_DIR ? resolve(process.env.MAIL_DIR) : undefined, from: process.env.MAIL_FROM || DEFAULT_MAIL_FROM }, log);
+const redisUrl = process.env.REDIS_URL || undefined;
+if (redisUrl && !process.env.DATABASE_URL) {
+  // Each instance would keep its own embedded database: they would never see each other's stored changes.
+  log.error('REDIS_URL is set but DATABASE_URL is not: several instances need one shared Postgres (set DATABASE_URL), or unset REDIS_URL to run one process on the embedded database');
+  process.exit(2);
+}
 
 const db = await openDb({ databaseUrl: process.env.DATABASE_URL, dataDir });
 const applied = await migrate(db);
 log.info('database ready', { kind: db.kind, where: db.kind === 'pglite' ? dataDir : 'DATABASE_URL', migrationsApplied: applied });
 if (!existsSync(uiDir)) log.warn('no built UI found; run `npm run build`', { uiDir });
 
+const relay = redisUrl ? new RedisRelay({ url: redisUrl, prefix: process.env.REDIS_PREFIX ?? 'lanes:', log }) : undefined;
+if (relay) log.info('several instances: relaying through Redis', { prefix: process.env.REDIS_PREFIX ?? 'lanes:' });
+
 const { app, rooms, injectWebSocket, wss, stopAccepting, outbox } = createApp({
   db,
+  relay,
   log,
   clock: Date.now,
   uiDir,
@@ -104,6 +115,8 @@ async function shutdown(signal: string) {
   // A socket whose upgrade was still under way when the rooms closed.
   for (const socket of wss.clients) socket.close(1001, 'server going away');
   await socketsClosed(1_000);
+  // After the rooms stored (and so announced) what they accepted.
+  await relay?.close();
   if (notStored > 0) {
     log.error(`shutdown gave up after ${shutdownTimeoutMs} ms: ${notStored} updates were not stored`, { notStored, timeoutMs: shutdownTimeoutMs });
     process.exit(1);

@@ -44,6 +44,12 @@ export const DEFAULT_MAX_DOC_BYTES = 50 * 1024 * 1024;
 /** Transaction origin of the updates a room replays from storage: they are already stored. */
 export const LOADED_FROM_STORAGE = Symbol('loaded from storage');
 
+/**
+ * Transaction origin of what another instance accepted and stored (server/sync/cluster.ts): it reaches this room's
+ * clients but is neither stored nor published again here.
+ */
+export const RELAYED = Symbol('relayed from another instance');
+
 /** Transaction origin of a write the server makes on a user's behalf (restore, rename): attributed to that user. */
 export interface ServerWrite {
   readonly userId: string | null;
@@ -304,7 +310,7 @@ export class Room {
     if (origin === LOADED_FROM_STORAGE) return;
     this.recount();
     this.receivedBytes += update.length;
-    this.hooks.onUpdate(this, update, updateAuthor(origin));
+    if (origin !== RELAYED) this.hooks.onUpdate(this, update, updateAuthor(origin));
     this.broadcast(encodeDocUpdate(update), origin);
   };
 

@@ -14,6 +14,7 @@ import type { Metrics } from '../metrics.ts';
 import { defaultMaxTotalItems, docLimits, DocRefused, ItemBudget, type DocLimits } from './doc-limits.ts';
 import type { PresenceLimits } from './presence-guard.ts';
 import { Room, serverWrite, type Connection } from './room.ts';
+import type { RoomRelay } from './cluster.ts';
 
 export interface RoomsOptions {
   /** Fold a room's log into its snapshot once it holds this many rows. */
@@ -34,6 +35,8 @@ export interface RoomsOptions {
   maxPendingBytes?: number;
   presence?: PresenceLimits;
   metrics?: Metrics;
+  /** Other instances serving the same rooms (REDIS_URL): see cluster.ts. */
+  relay?: RoomRelay;
 }
 
 interface Entry {
@@ -67,6 +70,7 @@ export class Rooms {
   private readonly metrics: Metrics | undefined;
   private readonly retention: RetentionPolicy;
   private readonly clock: () => number;
+  private readonly relay: RoomRelay | undefined;
   private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -86,6 +90,7 @@ export class Rooms {
     this.metrics = options.metrics;
     this.retention = options.retention ?? DEFAULT_RETENTION;
     this.clock = options.clock ?? Date.now;
+    this.relay = options.relay;
     this.writer = new UpdateWriter(db, {
       onStored: (room, count, updates) => this.afterStored(room, count, updates),
       onWritten: (seconds) => this.metrics?.writeSeconds.observe(seconds),
@@ -212,20 +217,24 @@ export class Rooms {
       this.maxDocBytes,
       { doc: this.docLimits, presence: this.presence }
     );
-    const { updates, logRows } = await loadRoomUpdates(this.db, name);
+    // Hear other instances first: what they store after the read below reaches this room through the relay.
+    await this.relay?.subscribe(name);
     const kind = parseRoom(name)?.kind;
     try {
+      const { updates, logRows } = await loadRoomUpdates(this.db, name);
       this.open(room, kind, updates);
+      const entry: Entry = { room, holds: 0, logRows, compacting: null, unloadTimer: null };
+      this.entries.set(name, entry);
+      this.relay?.open(room);
+      return entry;
     } catch (error) {
+      this.relay?.unsubscribe(name);
       // A stored doc too big to hold (DocRefused): nothing of it stays in memory; the upgrade says why.
       room.destroy();
       if (error instanceof DocRefused && error.status === 413) this.tooLarge.set(name, error);
       this.log.warn('room not opened', { room: name, error: (error as Error).message });
       throw error;
     }
-    const entry: Entry = { room, holds: 0, logRows, compacting: null, unloadTimer: null };
-    this.entries.set(name, entry);
-    return entry;
   }
 
   /**
@@ -264,12 +273,7 @@ export class Rooms {
         kind === 'board'
           ? repairBoard(room.doc, { pipelineId: meta.pipelineId!, workspaceId: meta.workspaceId, name: meta.name! }, { origin: serverWrite(actorId) })
           : repairContacts(room.doc, { workspaceId: meta.workspaceId }, { origin: serverWrite(actorId) });
-      const problems = kind ? docProblems(room.doc, kind) : [];
-      const reason = problems.length ? problems.map(describeProblem).join('; ') : null;
-      if (!reason && room.degraded && kind) {
-        room.guard ??= new SchemaAdmission(kind, room.doc);
-        room.setDegraded(null);
-      }
+      const reason = this.healIfValid(room);
       this.log.info('doc repaired by an admin', { room: name, repaired: report.repaired.length, removed: report.removed.length, degraded: reason });
       return { ...report, degraded: reason };
     } finally {
@@ -277,7 +281,24 @@ export class Rooms {
     }
   }
 
+  /**
+   * A read-only (degraded) doc that is valid again, after a repair here or one another instance relayed, turns
+   * writable for everyone at once. Returns what is still wrong with the doc (null: nothing).
+   */
+  healIfValid(room: Room): string | null {
+    const kind = parseRoom(room.name)?.kind;
+    const problems = kind ? docProblems(room.doc, kind) : [];
+    const reason = problems.length ? problems.map(describeProblem).join('; ') : null;
+    if (!reason && room.degraded && kind) {
+      room.guard ??= new SchemaAdmission(kind, room.doc);
+      room.setDegraded(null);
+      this.log.info('doc writable again: it passes the schema check', { room: room.name });
+    }
+    return reason;
+  }
+
   private afterStored(name: string, count: number, updates: readonly Uint8Array[]): void {
+    this.relay?.publishStored(name, updates);
     const entry = this.entries.get(name);
     if (!entry) return;
     try {
@@ -332,6 +353,7 @@ export class Rooms {
       await this.compact(entry);
       if (entry.holds > 0) return;
       this.entries.delete(name);
+      this.relay?.unsubscribe(name);
       entry.room.destroy();
     })().finally(() => this.unloading.delete(name));
     this.unloading.set(name, done);

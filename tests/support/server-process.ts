@@ -101,6 +101,8 @@ export class ServerProcess {
     };
     if (!this.extraEnv.SMTP_URL) delete env.SMTP_URL;
     if (!this.storage.env.DATABASE_URL) delete env.DATABASE_URL;
+    // One process unless a test asks for several instances (CI exports REDIS_URL when Redis answers).
+    if (!this.extraEnv.REDIS_URL) delete env.REDIS_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     // `start` again after `kill` or `stop` restarts on the same port and storage: only this run's output counts.
