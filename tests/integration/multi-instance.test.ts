@@ -7,6 +7,7 @@ import { openDb, type Db } from '../../server/store/db.ts';
 import { loadRoomState } from '../../server/store/update-log.ts';
 import { api, connectClient, eventually, signUp, signUpColleague, type Account } from '../support/clients.ts';
 import { Haproxy } from '../support/haproxy.ts';
+import { MailFolder, mailboxes } from '../support/mail.ts';
 import { freePort, pgliteStorage, postgresStorage, ServerProcess, type Storage } from '../support/server-process.ts';
 
 /** Does anything answer on the host and port of this redis:// URL? */
@@ -86,8 +87,10 @@ describe.skipIf(missing.length > 0)('several instances behind HAProxy, sharing P
     storage = await postgresStorage(databaseUrl!);
     // A channel prefix of this run's own, so parallel runs on one Redis never hear each other.
     const env = { REDIS_URL: redisUrl!, REDIS_PREFIX: `lanes-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}:`, ROOM_UNLOAD_MS: '500' };
-    a = await ServerProcess.start(storage, env);
-    b = await ServerProcess.start(storage, env);
+    // One mail folder for both: a signup through the balancer may be confirmed by either instance.
+    const mail = MailFolder.temporary();
+    a = await ServerProcess.start(storage, { ...env, MAIL_DIR: mail.dir }, mail);
+    b = await ServerProcess.start(storage, { ...env, MAIL_DIR: mail.dir }, mail);
     for (const server of [a, b]) {
       // Ready, and no warning: both of its Redis connections are up.
       await eventually(async () => expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready' }), 20_000);
@@ -96,6 +99,7 @@ describe.skipIf(missing.length > 0)('several instances behind HAProxy, sharing P
       { name: 'a', port: a.port },
       { name: 'b', port: b.port }
     ]);
+    mailboxes.set(balancer.url, mail);
     db = await openDb({ databaseUrl: storage.env.DATABASE_URL, dataDir: '' });
   });
 
