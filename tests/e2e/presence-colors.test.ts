@@ -29,7 +29,7 @@ describe('presence colors in Chromium', () => {
 
     /** The colors this page shows for the other two, by name. */
     const seen = (page: Page) =>
-      page.getByTestId('avatar').evaluateAll((nodes) => Object.fromEntries(nodes.map((node) => [node.getAttribute('aria-label'), getComputedStyle(node).backgroundColor])));
+      page.getByTestId('avatar').evaluateAll((nodes) => Object.fromEntries(nodes.map((node) => [node.getAttribute('aria-label'), getComputedStyle(node).backgroundColor])) as Record<string, string>);
     for (const page of pages) await expect.poll(async () => Object.keys(await seen(page)).length, { timeout: 10_000 }).toBe(2);
 
     // Settled: every screen shows each person in one color, and the three colors differ.
@@ -38,7 +38,7 @@ describe('presence colors in Chromium', () => {
         async () => {
           const views = await Promise.all(pages.map(seen));
           const colorOf: Record<string, Set<string>> = {};
-          for (const view of views) for (const [name, color] of Object.entries(view)) (colorOf[name!] ??= new Set()).add(color);
+          for (const view of views) for (const [name, color] of Object.entries(view)) (colorOf[name] ??= new Set()).add(color);
           const agreed = Object.values(colorOf).every((colors) => colors.size === 1);
           return agreed ? new Set(Object.values(colorOf).map((colors) => [...colors][0])).size : 0;
         },
