@@ -49,4 +49,13 @@ describe('AppShell', () => {
     expect(menu.getAttribute('aria-expanded')).toBe('true');
     expect(screen.getByRole('navigation', { name: 'Main' }).classList.contains('open')).toBe(true);
   });
+
+  it('offers to log in only once the server said nobody is signed in, not while it is still asking', () => {
+    const { unmount } = render(AppShell, { user: null, path: '/no-such-page' });
+    expect(screen.queryByRole('link', { name: 'Log in' })).toBeNull();
+    unmount();
+    render(AppShell, { user: null, signedOut: true, path: '/no-such-page' });
+    expect(screen.getByRole('link', { name: 'Log in' }).getAttribute('href')).toBe('/login');
+    expect(screen.queryByRole('navigation', { name: 'Main' })).toBeNull();
+  });
 });
