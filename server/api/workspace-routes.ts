@@ -5,6 +5,7 @@ import {
   pipelineCreateSchema,
   pipelineUpdateSchema,
   workspaceCreateSchema,
+  pipelineAllows,
   type InvitePreview,
   type InviteView,
   type WorkspaceCreated
@@ -22,6 +23,7 @@ import {
   createPipeline,
   createWorkspaceWithSample,
   membersOf,
+  pipelineAccess,
   pipelineName,
   renamePipeline,
   pipelinesOf,
@@ -74,6 +76,24 @@ export function workspaceRoutes(deps: AppDeps, live: LiveAccess, limits: Request
     ]);
 
   routes.get('/pipelines', requireUser, async (c) => c.json(await pipelinesOf(db, c.get('user')!.id)));
+
+  /**
+   * One pipeline, or why not: 404 when it does not exist or is in a workspace the caller is not a member of (the
+   * same answer, so nothing leaks), 403 naming the caller's role when the pipeline is limited to other roles.
+   */
+  routes.get('/pipelines/:pipelineId', requireUser, async (c) => {
+    const userId = c.get('user')!.id;
+    const pipelineId = c.req.param('pipelineId');
+    const open = (await pipelinesOf(db, userId)).find((pipeline) => pipeline.id === pipelineId);
+    if (open) return c.json(open);
+    const access = await pipelineAccess(db, pipelineId);
+    const role = access ? await roleIn(db, access.workspaceId, userId) : null;
+    if (!access || !role) return c.json({ error: 'not_found', reason: 'no such pipeline' }, 404);
+    if (!pipelineAllows(access.allowedRoles, role)) {
+      return c.json({ error: 'forbidden', role, reason: `this pipeline is limited to other roles than yours (${role})` }, 403);
+    }
+    return c.json({ error: 'not_found', reason: 'no such pipeline' }, 404);
+  });
 
   /** A workspace of one's own (you are its admin), with the sample pipeline: e.g. after joining a team by invite. */
   routes.post('/workspaces', requireUser, async (c) => {

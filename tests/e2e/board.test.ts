@@ -111,6 +111,7 @@ describe('two reps on one live board, in Chromium', () => {
 
   it('logs out and logs back in to the same board', async () => {
     const email = await ann.evaluate(() => fetch('/api/me').then((response) => response.json()).then((me) => me.user.email as string));
+    await ann.getByRole('button', { name: /account menu/ }).click();
     await ann.getByRole('button', { name: 'Log out' }).click();
     await ann.waitForURL(/\/login/);
     expect((await ann.request.get(`${suite.server.url}/api/me`)).status()).toBe(401);

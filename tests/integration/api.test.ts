@@ -248,6 +248,15 @@ describe('REST API', () => {
     expect(await sees(admin.cookie)).toBe(true);
     expect(await sees(support.cookie)).toBe(true);
     expect(await sees(sales.cookie)).toBe(false);
+    // One pipeline says why it cannot be opened: the role for a member, nothing at all for an outsider.
+    expect((await call('GET', `/api/pipelines/${pipelineId}`, { cookie: support.cookie })).json).toMatchObject({ id: pipelineId, canEdit: true });
+    const refused = await call('GET', `/api/pipelines/${pipelineId}`, { cookie: sales.cookie });
+    expect([refused.status, refused.json.error, refused.json.role]).toEqual([403, 'forbidden', 'sales']);
+    const outsider = await signUp('Xena');
+    const hidden = await call('GET', `/api/pipelines/${pipelineId}`, { cookie: outsider.cookie });
+    const missing = await call('GET', '/api/pipelines/no-such-pipeline', { cookie: outsider.cookie });
+    expect([hidden.status, hidden.json]).toEqual([missing.status, missing.json]);
+    expect(hidden.status).toBe(404);
     await call('PATCH', path, { body: { allowedRoles: null }, cookie: admin.cookie });
     expect(await sees(sales.cookie)).toBe(true);
   });

@@ -23,7 +23,9 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
-    readonly field?: string
+    readonly field?: string,
+    /** The whole answer, for refusals that say more (a 403 names the caller's role). */
+    readonly body?: Record<string, unknown>
   ) {
     super(reason);
   }
@@ -60,7 +62,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   }
   const text = await response.text();
   const json = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new ApiError(response.status, json?.reason ?? response.statusText, json?.field);
+  if (!response.ok) throw new ApiError(response.status, json?.reason ?? response.statusText, json?.field, json ?? undefined);
   return json as T;
 }
 
@@ -86,6 +88,8 @@ export const api = {
   /** A workspace of your own (you are its admin), with the sample pipeline. */
   createWorkspace: (name: string) => request<WorkspaceCreated>('POST', '/api/workspaces', { name }),
   pipelines: () => request<PipelineView[]>('GET', '/api/pipelines'),
+  /** One pipeline; refused with 404 (none you can know of) or 403 (limited to other roles: `body.role` is yours). */
+  pipeline: (pipelineId: string) => request<PipelineView>('GET', `/api/pipelines/${encodeURIComponent(pipelineId)}`),
   repairPipeline: (workspaceId: string, pipelineId: string) =>
     request<DocRepairView>('POST', `/api/workspaces/${workspaceId}/pipelines/${pipelineId}/repair`),
   repairContacts: (workspaceId: string) => request<DocRepairView>('POST', `/api/workspaces/${workspaceId}/contacts/repair`),

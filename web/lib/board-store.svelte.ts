@@ -21,7 +21,7 @@ import type { SchemaProblem } from '$shared/doc-schema.ts';
 import { newId } from '$shared/ids.ts';
 import type { DealPatch } from '$shared/deal-fields.ts';
 import { combinedStatus, type ConnectionStatus } from './connection-status.ts';
-import { readPeers, type Peer, type PresenceState, type PresenceUser } from './presence.ts';
+import { keepColorDistinct, readPeers, type Peer, type PresenceState, type PresenceUser } from './presence.ts';
 
 /** What the store needs from a network link (a y-websocket provider), so tests can run it on a plain doc. */
 export interface DocLink {
@@ -118,6 +118,8 @@ export class BoardStore {
     this.workspaceAwareness.on('change', refreshWorkspacePeers);
     this.cleanups.push(() => this.workspaceAwareness.off('change', refreshWorkspacePeers));
     if (!workspaceShared) this.cleanups.push(() => this.workspaceAwareness.destroy());
+    // Everyone on the board gets a color nobody else in it has.
+    this.cleanups.push(keepColorDistinct(this.awareness, (fields) => this.setPresence(fields)));
     // The server publishes a degraded doc's reason as the room's own awareness state ({degraded: {reason}}).
     const refreshDegraded = () => (this.degraded = degradedReason(this.awareness) ?? degradedReason(this.workspaceAwareness));
     for (const awareness of [this.awareness, this.workspaceAwareness]) {

@@ -1,5 +1,5 @@
 import type { Awareness } from 'y-protocols/awareness';
-import { colorFor, safeColors } from '$shared/presence-colors.ts';
+import { chooseColor, colorFor, safeColors, tintOf, type ColorClaim } from '$shared/presence-colors.ts';
 
 export { colorFor };
 
@@ -10,7 +10,7 @@ export { colorFor };
 export interface PresenceUser {
   id: string;
   name: string;
-  /** A stable color per user id (see colorFor), and a light tint of it for selections. */
+  /** Distinct among everyone in the room and kept while the person stays (see keepColorDistinct), and a light tint of it. */
   color: string;
   colorLight: string;
 }
@@ -43,6 +43,8 @@ export interface PresentedView {
 
 export interface PresenceState {
   user: PresenceUser;
+  /** When this tab took its color (its clock, ms): the earlier claim keeps a color two people picked at once. */
+  colorClaimedAt?: number;
   /** The deal whose record this user has open. */
   openDealId?: string | null;
   /** True after a minute without input or with the tab hidden: shown faded. */
@@ -93,6 +95,47 @@ export function keepPeerColorsSafe(awareness: Awareness): () => void {
   };
   awareness.on('change', sanitize);
   return () => awareness.off('change', sanitize);
+}
+
+/** Every tab in the awareness that announced a user, as a claim on its color. */
+function colorClaims(awareness: Awareness): ColorClaim[] {
+  const claims: ColorClaim[] = [];
+  for (const [clientId, state] of awareness.getStates()) {
+    const { user, colorClaimedAt } = state as Partial<PresenceState>;
+    if (!user || typeof user.id !== 'string') continue;
+    const { color } = safeColors(user.id, user.color, user.colorLight);
+    claims.push({ clientId, userId: user.id, color, claimedAt: Number.isFinite(colorClaimedAt) ? Number(colorClaimedAt) : 0 });
+  }
+  return claims;
+}
+
+/**
+ * Keep this tab's presence color distinct from everyone else's in the room: on every awareness change, choose this
+ * tab's color from everyone's claims (chooseColor) and publish it when it changes. Each browser decides only for
+ * itself, from what all of them see, so two people joining at once never settle on the same color. A tab's claim
+ * time is fixed when it first publishes (its place in the room's join order), so decisions never go round in circles.
+ */
+export function keepColorDistinct(
+  awareness: Awareness,
+  publish: (fields: { user: PresenceUser; colorClaimedAt: number }) => void,
+  clock: () => number = Date.now
+): () => void {
+  const decide = () => {
+    const local = awareness.getLocalState() as Partial<PresenceState> | null;
+    if (!local?.user) return;
+    const claims = colorClaims(awareness);
+    const others = claims.filter((claim) => claim.clientId !== awareness.clientID);
+    const joined = Number.isFinite(local.colorClaimedAt);
+    // Joining comes after every claim already seen, even one from a browser whose clock runs ahead of ours.
+    const claimedAt = joined ? Number(local.colorClaimedAt) : Math.max(clock(), ...others.map((claim) => claim.claimedAt + 1));
+    const current = safeColors(local.user.id, local.user.color, local.user.colorLight).color;
+    const color = chooseColor({ clientId: awareness.clientID, userId: local.user.id, color: current, claimedAt }, others);
+    if (joined && color === local.user.color) return;
+    publish({ user: { ...local.user, color, colorLight: tintOf(color) }, colorClaimedAt: claimedAt });
+  };
+  awareness.on('change', decide);
+  decide();
+  return () => awareness.off('change', decide);
 }
 
 /**
