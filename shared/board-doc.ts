@@ -209,6 +209,15 @@ export interface BoardView {
   problems: SchemaProblem[];
 }
 
+/**
+ * One record under `deals.<key>`, checked against the schema and read: the deal, or why it cannot be shown. For
+ * readers that re-read only the deals a change touched instead of the whole board (web/lib/board-read-model.ts).
+ */
+export function inspectDeal(value: unknown, key: string, stageIds: ReadonlySet<string>): { deal: Deal } | { problem: SchemaProblem } {
+  const problem = checkDeal(value, key, stageIds);
+  return problem ? { problem } : { deal: readDealMap(value as Y.Map<unknown>) };
+}
+
 export function inspectBoard(doc: Y.Doc): BoardView {
   const stages = inspectStages(doc);
   const stageIds = stageIdsOf(stages.valid);
