@@ -81,7 +81,7 @@ export class BoardReadModel {
     for (const event of events) {
       // Typing in a deal's notes changes nothing the board shows.
       if (event.target instanceof Y.Text) continue;
-      if (event.target === this.deals) for (const key of event.keysChanged) touched.add(key);
+      if (event.target === this.deals) for (const key of event.changes.keys.keys()) touched.add(key);
       else {
         const id = event.path[0];
         if (typeof id === 'string') touched.add(id);
