@@ -109,8 +109,9 @@ async function movePropagation(mover: Page, watcher: Page): Promise<number[]> {
 async function dragFrames(page: Page): Promise<number[]> {
   const card = page.locator('section[aria-label="Lead in"] [data-deal-id]').first();
   const from = (await card.boundingBox())!;
-  const column = (await page.locator('section[aria-label="Lead in"] [data-column-scroller]').boundingBox())!;
-  const next = (await page.locator('section[aria-label="Qualified"] [data-column-scroller]').boundingBox())!;
+  // The column's scroller (`> div`: the older build's has no data attribute to find it by).
+  const column = (await page.locator('section[aria-label="Lead in"] > div').boundingBox())!;
+  const next = (await page.locator('section[aria-label="Qualified"] > div').boundingBox())!;
   await page.evaluate(() => {
     const frames: number[] = [];
     (window as unknown as { frames: number[] }).frames = frames;
@@ -148,6 +149,7 @@ async function measure(browser: Browser, build: string, uiDir: string): Promise<
     const ann = await signUp(server.url, 'Ann');
     const bob = await signUpColleague(server.url, ann, 'Bob');
     const { dealCount } = await seedBigBoard(server.wsUrl, ann, DEALS);
+    console.log(`  ${build}: ${dealCount} deals on the board`);
     const url = `${server.url}/board/${ann.pipelineId}`;
     const contextOf = async (cookie: string) => {
       const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
@@ -159,12 +161,15 @@ async function measure(browser: Browser, build: string, uiDir: string): Promise<
     const bobContext = await contextOf(bob.cookie);
     const watcher = await bobContext.newPage();
     const first = await openBoard(watcher, url);
+    console.log(`  ${build}: first card after ${Math.round(first.firstCardMs)} ms`);
     const dom = await watcher.evaluate(() => ({ elements: document.getElementsByTagName('*').length, cards: document.querySelectorAll('[data-deal-id]').length }));
     const annContext = await contextOf(ann.cookie);
     const mover = await annContext.newPage();
     await openBoard(mover, url);
     const moves = await movePropagation(mover, watcher);
+    console.log(`  ${build}: move p95 ${percentile(moves, 95)} ms`);
     const frames = await dragFrames(mover);
+    console.log(`  ${build}: drag frame p95 ${percentile(frames, 95).toFixed(1)} ms`);
     // Bob comes back: a new tab in the same browser profile, with the board kept in IndexedDB.
     await watcher.close();
     await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -173,12 +173,15 @@ export class BoardStore {
   }
 
   moveDeal(dealId: string, toStageId: string, index: number): void {
-    this.remember(dealId, () => moveDeal(this.board, dealId, toStageId, index, { origin: this.origin }));
+    // The store's column is the doc's, kept change by change: the write need not re-read the whole board.
+    const column = this.model.columns.get(toStageId);
+    this.remember(dealId, () => moveDeal(this.board, dealId, toStageId, index, { origin: this.origin, column }));
   }
 
   addDeal(stageId: string, input: NewDeal): string {
     const id = newId();
-    return this.remember(id, () => addDeal(this.board, stageId, input, { origin: this.origin, id }));
+    const column = this.model.columns.get(stageId);
+    return this.remember(id, () => addDeal(this.board, stageId, input, { origin: this.origin, id, column }));
   }
 
   updateDeal(dealId: string, patch: DealPatch): void {
