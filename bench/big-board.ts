@@ -112,17 +112,18 @@ async function dragFrames(page: Page): Promise<number[]> {
   // The column's scroller (`> div`: the older build's has no data attribute to find it by).
   const column = (await page.locator('section[aria-label="Lead in"] > div').boundingBox())!;
   const next = (await page.locator('section[aria-label="Qualified"] > div').boundingBox())!;
-  await page.evaluate(() => {
-    const frames: number[] = [];
-    (window as unknown as { frames: number[] }).frames = frames;
+  // A string, not a function: the bundler's helpers (named functions) do not exist in the page.
+  await page.evaluate(`(() => {
+    const frames = [];
+    window.frames_ = frames;
     let last = performance.now();
-    const tick = (now: number) => {
+    const step = (now) => {
       frames.push(now - last);
       last = now;
-      if ((window as unknown as { frames: number[] | null }).frames) requestAnimationFrame(tick);
+      if (window.frames_) requestAnimationFrame(step);
     };
-    requestAnimationFrame(tick);
-  });
+    requestAnimationFrame(step);
+  })()`);
   await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
   await page.mouse.down();
   const steps = 90;
@@ -134,11 +135,11 @@ async function dragFrames(page: Page): Promise<number[]> {
     await page.waitForTimeout(16);
   }
   await page.mouse.up();
-  const frames = await page.evaluate(() => {
-    const all = (window as unknown as { frames: number[] }).frames;
-    (window as unknown as { frames: number[] | null }).frames = null;
+  const frames = (await page.evaluate(`(() => {
+    const all = window.frames_;
+    window.frames_ = null;
     return all.slice(1);
-  });
+  })()`)) as number[];
   return frames;
 }
 
