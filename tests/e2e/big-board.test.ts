@@ -100,11 +100,22 @@ describe('a 10,000-deal board in Chromium', () => {
     await page.mouse.down();
     const bottom = box.y + box.height - 6;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
-    for (let i = 0; i < 40; i++) await page.mouse.move(box.x + box.width / 2 + (i % 2 ? 2 : -2), bottom);
+    for (let i = 0; i < 40; i++) {
+      await page.mouse.move(box.x + box.width / 2 + (i % 2 ? 2 : -2), bottom);
+      await page.waitForTimeout(20);
+    }
     const scrolled = await scroller(page, 'Proposal').evaluate((element) => element.scrollTop);
     expect(scrolled).toBeGreaterThan(200);
+    // Back up from the edge (the column stops scrolling) and let go among the cards it scrolled to.
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+    await page.screenshot({ path: artifact('big-board-edge-drag.png') });
     await page.mouse.up();
-    await expect.poll(() => readColumn(script.doc, stages[3].id).findIndex((deal) => deal.id === dealId), { timeout: 10_000 }).toBeGreaterThan(3);
+    const where = () => {
+      const stageId = (script.doc.getMap('deals').get(dealId) as { get(key: string): unknown } | undefined)?.get('stageId');
+      const stage = stages.find((candidate) => candidate.id === stageId);
+      return `${stage?.name} #${stage ? readColumn(script.doc, stage.id).findIndex((deal) => deal.id === dealId) : -1}`;
+    };
+    await expect.poll(() => readColumn(script.doc, stages[3].id).findIndex((deal) => deal.id === dealId), { timeout: 10_000, message: `the card is in ${where()}` }).toBeGreaterThan(3);
   });
 
   it('search finds a deal thousands down its column, counts the matches, and brings it into view', async () => {
