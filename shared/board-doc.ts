@@ -209,6 +209,15 @@ export interface BoardView {
   problems: SchemaProblem[];
 }
 
+/**
+ * One record under `deals.<key>`, checked against the schema and read: the deal, or why it cannot be shown. For
+ * readers that re-read only the deals a change touched instead of the whole board (web/lib/board-read-model.ts).
+ */
+export function inspectDeal(value: unknown, key: string, stageIds: ReadonlySet<string>): { deal: Deal } | { problem: SchemaProblem } {
+  const problem = checkDeal(value, key, stageIds);
+  return problem ? { problem } : { deal: readDealMap(value as Y.Map<unknown>) };
+}
+
 export function inspectBoard(doc: Y.Doc): BoardView {
   const stages = inspectStages(doc);
   const stageIds = stageIdsOf(stages.valid);
@@ -278,7 +287,7 @@ export function addDeal(
   doc: Y.Doc,
   stageId: string,
   input: NewDeal,
-  context: WriteContext & { position?: 'top' | 'bottom'; id?: string } = {}
+  context: WriteContext & KnownColumn & { position?: 'top' | 'bottom'; id?: string } = {}
 ): string {
   requireStage(doc, stageId);
   const fields = parseOrThrow(dealFieldsSchema, {
@@ -290,7 +299,7 @@ export function addDeal(
     tags: [],
     ...input
   });
-  const column = readColumn(doc, stageId);
+  const column = context.column ?? readColumn(doc, stageId);
   const rank = context.position === 'bottom' ? rankAtEnd(column) : rankBetween(undefined, column[0], column);
   const now = context.now ?? Date.now();
   const id = context.id ?? newId();
@@ -311,13 +320,22 @@ export function addDeal(
 }
 
 /**
+ * A column as a reader that follows the doc already holds it (readColumn's result, kept up to date): given to a
+ * write, it spares re-reading and re-checking every deal of the board, which on a 10,000-deal board takes longer
+ * than the write itself.
+ */
+export interface KnownColumn {
+  column?: readonly Deal[];
+}
+
+/**
  * Move a deal to `index` in the `toStageId` column (counted without the deal itself). A move only rewrites the
  * deal's stageId and rank, in one transaction, so concurrent moves of one deal converge to one place and one copy.
  */
-export function moveDeal(doc: Y.Doc, dealId: string, toStageId: string, index: number, context: WriteContext = {}): void {
+export function moveDeal(doc: Y.Doc, dealId: string, toStageId: string, index: number, context: WriteContext & KnownColumn = {}): void {
   const map = requireValidDeal(doc, dealId);
   requireStage(doc, toStageId);
-  const column = readColumn(doc, toStageId).filter((deal) => deal.id !== dealId);
+  const column = (context.column ?? readColumn(doc, toStageId)).filter((deal) => deal.id !== dealId);
   const at = Math.max(0, Math.min(Math.trunc(index), column.length));
   const rank = rankBetween(column[at - 1], column[at], column);
   const now = context.now ?? Date.now();

@@ -5,9 +5,6 @@ import {
   dealNotes,
   deleteDeal,
   moveDeal,
-  inspectBoard,
-  observeBoard,
-  readColumns,
   readMeta,
   updateDeal,
   type Deal,
@@ -18,6 +15,7 @@ import { BoardUndo } from '$shared/board-undo.ts';
 import { addContact, deleteContact, inspectContacts, observeContacts, type Contact } from '$shared/contacts-doc.ts';
 import { canRepairDeal, repairContact, repairDeal } from '$shared/doc-repair.ts';
 import type { SchemaProblem } from '$shared/doc-schema.ts';
+import { BoardReadModel } from './board-read-model.ts';
 import { newId } from '$shared/ids.ts';
 import type { DealPatch } from '$shared/deal-fields.ts';
 import { combinedStatus, type ConnectionStatus } from './connection-status.ts';
@@ -47,8 +45,10 @@ export interface BoardStoreOptions {
 }
 
 /**
- * The board as runes: snapshots of the board and contacts docs, re-read after every local or remote change, and
- * writes that go through the shared accessors. Components read this; none of them touches a Y type.
+ * The board as runes: snapshots of the board and contacts docs, kept up to date after every local or remote change,
+ * and writes that go through the shared accessors. Components read this; none of them touches a Y type. The board
+ * is followed change by change (BoardReadModel): a change to one deal re-reads that deal and replaces only the
+ * columns it left or entered, so a 10,000-deal board stays quick to update.
  */
 export class BoardStore {
   name = $state('');
@@ -66,7 +66,7 @@ export class BoardStore {
   /** Records (stages, deals, contacts) that break the doc schema: not shown, listed for an admin to repair or remove. */
   problems = $state.raw<SchemaProblem[]>([]);
   /** The currency most deals use: column sums are shown in it (see summarizeColumn). */
-  readonly mainCurrency = $derived(mostUsedCurrency([...this.columns.values()].flat()));
+  mainCurrency = $state('USD');
   canUndo = $state(false);
   canRedo = $state(false);
   /** Colleagues on this board right now (the board doc's awareness), without this tab. */
@@ -126,9 +126,11 @@ export class BoardStore {
       awareness.on('change', refreshDegraded);
       this.cleanups.push(() => awareness.off('change', refreshDegraded));
     }
-    this.refreshBoard();
+    this.model = new BoardReadModel(board);
+    this.refreshName();
+    this.publishBoard();
     this.refreshContacts();
-    this.cleanups.push(observeBoard(board, () => this.refreshBoard()));
+    this.cleanups.push(this.followBoard());
     this.cleanups.push(observeContacts(contactsDoc, () => this.refreshContacts()));
     if (!links.length) {
       this.status = 'connected';
@@ -155,11 +157,13 @@ export class BoardStore {
   }
 
   deal(id: string): Deal | undefined {
-    for (const deals of this.columns.values()) {
-      const found = deals.find((deal) => deal.id === id);
-      if (found) return found;
-    }
-    return undefined;
+    void this.columns; // a reactive read: callers re-run when the board changes
+    return this.model.deal(id);
+  }
+
+  /** How many deal records the store has read and checked since it opened (one per changed deal, not per board). */
+  get dealReads(): number {
+    return this.model.reads;
   }
 
   /**
@@ -171,12 +175,15 @@ export class BoardStore {
   }
 
   moveDeal(dealId: string, toStageId: string, index: number): void {
-    this.remember(dealId, () => moveDeal(this.board, dealId, toStageId, index, { origin: this.origin }));
+    // The store's column is the doc's, kept change by change: the write need not re-read the whole board.
+    const column = this.model.columns.get(toStageId);
+    this.remember(dealId, () => moveDeal(this.board, dealId, toStageId, index, { origin: this.origin, column }));
   }
 
   addDeal(stageId: string, input: NewDeal): string {
     const id = newId();
-    return this.remember(id, () => addDeal(this.board, stageId, input, { origin: this.origin, id }));
+    const column = this.model.columns.get(stageId);
+    return this.remember(id, () => addDeal(this.board, stageId, input, { origin: this.origin, id, column }));
   }
 
   updateDeal(dealId: string, patch: DealPatch): void {
@@ -273,15 +280,45 @@ export class BoardStore {
   private boardProblems: SchemaProblem[] = [];
   private contactProblems: SchemaProblem[] = [];
 
-  /** Only valid stages and deals are shown; every other entry is counted and listed (see problems). */
-  private refreshBoard(): void {
+  private readonly model: BoardReadModel;
+
+  /** Follow the board doc: each transaction's events name what changed, and only that is read again. */
+  private followBoard(): () => void {
+    const meta = this.board.getMap<unknown>('meta');
+    const stages = this.board.getArray<unknown>('stages');
+    const deals = this.board.getMap<unknown>('deals');
+    const onMeta = () => this.refreshName();
+    const onStages = () => {
+      this.model.applyStageEvents();
+      this.publishBoard();
+    };
+    const onDeals = (events: Array<Y.YEvent<any>>) => {
+      if (this.model.applyDealEvents(events)) this.publishBoard();
+    };
+    meta.observe(onMeta);
+    stages.observeDeep(onStages);
+    deals.observeDeep(onDeals);
+    return () => {
+      meta.unobserve(onMeta);
+      stages.unobserveDeep(onStages);
+      deals.unobserveDeep(onDeals);
+    };
+  }
+
+  private refreshName(): void {
     const name = readMeta(this.board).name;
     this.name = typeof name === 'string' ? name : '';
-    const view = inspectBoard(this.board);
-    this.stages = view.stages;
-    this.columns = readColumns(view);
-    this.boardProblems = view.problems;
-    this.problems = [...this.boardProblems, ...this.contactProblems];
+  }
+
+  /** Only valid stages and deals are shown; every other entry is counted and listed (see problems). */
+  private publishBoard(): void {
+    if (this.stages !== this.model.stages) this.stages = this.model.stages;
+    if (this.columns !== this.model.columns) this.columns = this.model.columns;
+    this.mainCurrency = this.model.mainCurrency;
+    if (this.boardProblems !== this.model.problems) {
+      this.boardProblems = this.model.problems;
+      this.problems = [...this.boardProblems, ...this.contactProblems];
+    }
   }
 
   private refreshContacts(): void {
@@ -304,12 +341,4 @@ function degradedReason(awareness: Awareness): string | null {
     if (degraded && typeof degraded.reason === 'string') return degraded.reason;
   }
   return null;
-}
-
-function mostUsedCurrency(deals: readonly Deal[]): string {
-  const counts = new Map<string, number>();
-  for (const deal of deals) counts.set(deal.currency, (counts.get(deal.currency) ?? 0) + 1);
-  let most = 'USD';
-  for (const [currency, count] of counts) if (count > (counts.get(most) ?? 0)) most = currency;
-  return most;
 }

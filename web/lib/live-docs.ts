@@ -16,6 +16,8 @@ export function syncUrl(): string {
 const socketEvents: Record<'connecting' | 'connected' | 'disconnected', SocketEvent> = { connecting: 'attempt', connected: 'open', disconnected: 'close' };
 /** Remember the stored state for the next visit at most this often (it may change with every commit). */
 const REMEMBER_STORED_MS = 500;
+/** The socket waits at most this long for the copy kept on this device (IndexedDB) before it connects anyway. */
+const LOCAL_FIRST_MS = 1_500;
 
 export interface LiveDocOptions {
   /** Who is signed in: the local copy in IndexedDB is kept per user and room, and cleared on logout. */
@@ -51,7 +53,8 @@ export function openLiveDoc(room: string, options: LiveDocOptions): { doc: Y.Doc
   rememberLocalDoc(options.userId, localName);
   const local = new IndexeddbPersistence(localName, doc);
   const provider = new WebsocketProvider(syncUrl(), room, doc, {
-    connect: navigator.onLine,
+    // Connected below, once the copy kept on this device is loaded: see LOCAL_FIRST_MS.
+    connect: false,
     // Ask for Lanes' own messages: what the database has stored, and our access whenever it changes.
     params: { [EXTENSIONS_PARAM]: 'stored,access' },
     // Tabs share changes through the server only: a tab would otherwise hand a change the server refused (and this
@@ -125,6 +128,17 @@ export function openLiveDoc(room: string, options: LiveDocOptions): { doc: Y.Doc
     }
     retry(reconnectDelay(attempt++));
   });
+  // The socket opens once the local copy is in the doc (or after LOCAL_FIRST_MS without it), so its first sync asks
+  // the server only for what this device lacks instead of the whole board: on a 10,000-deal board that is a small
+  // diff instead of megabytes to download and parse again.
+  let connectTimer: ReturnType<typeof setTimeout> | null = setTimeout(connectFirst, LOCAL_FIRST_MS);
+  void local.whenSynced.then(connectFirst);
+  function connectFirst() {
+    if (connectTimer === null) return;
+    clearTimeout(connectTimer);
+    connectTimer = null;
+    if (!destroyed && navigator.onLine) provider.connect();
+  }
   const goneOffline = () => report('offline');
   const backOnline = () => {
     report('online');
@@ -155,6 +169,7 @@ export function openLiveDoc(room: string, options: LiveDocOptions): { doc: Y.Doc
       destroy: () => {
         destroyed = true;
         if (retryTimer) clearTimeout(retryTimer);
+        if (connectTimer) clearTimeout(connectTimer);
         if (rememberTimer) {
           clearTimeout(rememberTimer);
           rememberStored();

@@ -1,8 +1,15 @@
 import type { CardMover } from './card-mover.svelte.ts';
+import { edgeScrollStep } from './windowing.ts';
 
 /** How long a finger rests on a card before it lifts, and how far it may wander meanwhile (farther is a scroll). */
 export const LONG_PRESS_MS = 450;
 const SLOP_PX = 10;
+
+/**
+ * Each column's scroller → the drop position under a finger at a given clientY. Columns are windowed (most cards
+ * are not in the DOM), so the column computes it from its layout rather than from the cards it renders.
+ */
+export const dropIndexers = new WeakMap<Element, (clientY: number) => number>();
 
 /**
  * Drag by touch: a long press on a card lifts it, the finger carries it over a column (or onto a stage in the
@@ -12,8 +19,28 @@ const SLOP_PX = 10;
 export function attachLongPressDrag(root: HTMLElement, mover: CardMover, canMove: () => boolean): () => void {
   let pressed: { card: HTMLElement; wasDraggable: boolean; dealId: string; x: number; y: number; timer: ReturnType<typeof setTimeout> } | null = null;
   let lifted = false;
+  /** Where the finger is while a card is lifted, and the frame loop that scrolls a column when it rests near an edge. */
+  let finger = { x: 0, y: 0 };
+  let frame = 0;
+
+  function scrollNearEdge() {
+    frame = 0;
+    if (!lifted) return;
+    const scroller = document.elementFromPoint(finger.x, finger.y)?.closest('section[data-stage-id]')?.querySelector<HTMLElement>('[data-column-scroller]');
+    if (scroller) {
+      const box = scroller.getBoundingClientRect();
+      const step = edgeScrollStep(finger.y, box.top, box.bottom);
+      if (step) {
+        scroller.scrollTop += step;
+        aim(finger.x, finger.y);
+      }
+    }
+    frame = requestAnimationFrame(scrollNearEdge);
+  }
 
   function release() {
+    if (frame) cancelAnimationFrame(frame);
+    frame = 0;
     if (pressed) {
       clearTimeout(pressed.timer);
       pressed.card.draggable = pressed.wasDraggable;
@@ -40,7 +67,9 @@ export function attachLongPressDrag(root: HTMLElement, mover: CardMover, canMove
       timer: setTimeout(() => {
         lifted = true;
         mover.startDrag(dealId);
+        finger = { x, y };
         aim(x, y);
+        frame = requestAnimationFrame(scrollNearEdge);
         navigator.vibrate?.(10);
       }, LONG_PRESS_MS)
     };
@@ -54,6 +83,7 @@ export function attachLongPressDrag(root: HTMLElement, mover: CardMover, canMove
       return;
     }
     event.preventDefault(); // a lifted card moves; the board does not scroll under it
+    finger = { x, y };
     aim(x, y);
   }
 
@@ -79,11 +109,9 @@ export function attachLongPressDrag(root: HTMLElement, mover: CardMover, canMove
     if (choice) return mover.dragOver(choice.dataset.stageChoice!, 0);
     const column = under?.closest<HTMLElement>('section[data-stage-id]');
     if (!column) return;
-    const cards = [...column.querySelectorAll<HTMLElement>('[data-deal-id]')].filter((card) => !mover.isMoving(card.dataset.dealId!));
-    const index = cards.filter((card) => {
-      const box = card.getBoundingClientRect();
-      return box.top + box.height / 2 < y;
-    }).length;
+    const scroller = column.querySelector('[data-column-scroller]');
+    const indexer = scroller ? dropIndexers.get(scroller) : undefined;
+    const index = indexer ? indexer(y) : 0;
     mover.dragOver(column.dataset.stageId!, index);
   }
 
