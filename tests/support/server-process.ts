@@ -71,6 +71,11 @@ export class ServerProcess {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
+  /** The running server's process id (its CPU time and memory are read from /proc by the benchmarks), or null. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
   static async start(storage: Storage, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
     const server = new ServerProcess(storage, await freePort(), extraEnv);
     await server.start();
