@@ -173,7 +173,7 @@ async function storageLatency(storage: Storage) {
   const doc = new Y.Doc();
   initBoard(doc, { pipelineId: 'p', workspaceId: 'w', name: 'Bench', stages: DEFAULT_STAGES });
   const stage = readStages(doc)[0].id;
-  let lastUpdate = new Uint8Array();
+  let lastUpdate: Uint8Array = new Uint8Array();
   doc.on('update', (update: Uint8Array) => (lastUpdate = update));
   for (let i = 0; i < 300; i++) {
     const room = `board:bench${i}`;
