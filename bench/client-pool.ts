@@ -37,18 +37,20 @@ export class ClientPool {
 
   /**
    * Open `count` clients over `rooms`, split evenly between the processes (each room held by one process, so `seed`,
-   * when given, is brought in by the first client of each room only).
+   * when given, is brought in by the first client of each room only). Answers how many synced within `timeoutMs`.
    */
-  async open(endpoint: Endpoint, rooms: readonly string[], count: number, options: { seed?: Uint8Array; concurrency?: number } = {}): Promise<void> {
+  async open(endpoint: Endpoint, rooms: readonly string[], count: number, options: { seed?: Uint8Array; concurrency?: number; timeoutMs?: number } = {}): Promise<number> {
     const k = this.children.length;
-    await Promise.all(
+    const reports = await Promise.all(
       this.children.map((child, i) => {
         const own = rooms.length >= k ? rooms.filter((_room, j) => j % k === i) : [...rooms];
         const share = Math.floor(count / k) + (i < count % k ? 1 : 0);
-        if (share === 0) return Promise.resolve();
-        return this.request(child, { type: 'open', endpoint, rooms: own, count: share, seed: options.seed, concurrency: options.concurrency });
+        if (share === 0) return Promise.resolve(null);
+        return this.request(child, { type: 'open', endpoint, rooms: own, count: share, seed: options.seed, concurrency: options.concurrency, timeoutMs: options.timeoutMs });
       })
     );
+    // How many of the clients opened now synced (within timeoutMs).
+    return reports.reduce((sum, report) => sum + (report?.type === 'opened' ? report.held : 0), 0);
   }
 
   /** Watch the deals' values: `onSeen(deal index, value, at)` once a value reached every client of one process. */

@@ -10,12 +10,12 @@ import { now, openMany } from './stock-client.ts';
 import * as Y from 'yjs';
 
 export type ClientCommand =
-  | { type: 'open'; endpoint: Endpoint; rooms: string[]; count: number; seed?: Uint8Array; concurrency?: number }
+  | { type: 'open'; endpoint: Endpoint; rooms: string[]; count: number; seed?: Uint8Array; concurrency?: number; timeoutMs?: number }
   | { type: 'watch'; dealIds: string[] }
   | { type: 'close' };
 
 /** `seen`: [deal index, value, monotonic ms at which the last client here got it]. */
-export type ClientReport = { type: 'opened'; clients: number } | { type: 'seen'; arrivals: Array<[number, number, number]> } | { type: 'error'; message: string };
+export type ClientReport = { type: 'opened'; clients: number; held: number } | { type: 'seen'; arrivals: Array<[number, number, number]> } | { type: 'error'; message: string };
 
 // Each y-websocket provider listens for the process' exit: hundreds of clients here are expected.
 process.setMaxListeners(0);
@@ -68,8 +68,11 @@ process.on('message', async (command: ClientCommand) => {
   try {
     switch (command.type) {
       case 'open':
-        clients = clients.concat(await openMany(command.endpoint, command.rooms, command.count, { seed: command.seed, concurrency: command.concurrency }));
-        send({ type: 'opened', clients: clients.length });
+        {
+          const opened = await openMany(command.endpoint, command.rooms, command.count, { seed: command.seed, concurrency: command.concurrency, timeoutMs: command.timeoutMs });
+          clients = clients.concat(opened.clients);
+          send({ type: 'opened', clients: clients.length, held: opened.held });
+        }
         break;
       case 'watch':
         watch(command.dealIds);

@@ -75,7 +75,8 @@ export async function fanOut(system: System, clients: number, edits: number, opt
   await sleep(300);
   const pool = ClientPool.spawn(Math.min(options.processes ?? 2, clients - 1));
   try {
-    await pool.open(endpointOf(system), [room], clients - 1);
+    const held = await pool.open(endpointOf(system), [room], clients - 1, { timeoutMs: 120_000 });
+    if (held < clients - 1) throw new Error(`${system.label}: only ${held} of ${clients - 1} clients synced within 2 minutes`);
     await sleep(500);
     let waiting: { value: number; remaining: number; last: number; done: () => void } | null = null;
     const stop = pool.watch([dealId], (_deal, value, at) => {
@@ -110,7 +111,8 @@ export async function fanOut(system: System, clients: number, edits: number, opt
 export interface MemoryResult {
   idleBytes: number;
   /** RSS with that many idle connections open. */
-  withConnections: Array<{ connections: number; rooms: number; bytes: number }>;
+  /** RSS with `connections` opened, of which `held` synced within the time allowed (a step short of its target ends the run). */
+  withConnections: Array<{ connections: number; held: number; rooms: number; bytes: number }>;
   /** (RSS at the last step − RSS at the first) ÷ the connections added: one more connection's share, its room's doc included. */
   bytesPerConnection: number;
 }
@@ -119,20 +121,31 @@ export interface MemoryResult {
  * Server RSS idle (a fresh process, settled), then with idle stock clients: each step adds connections over new
  * rooms, ten to a room, held by child processes. Rooms of the peers are seeded with Lanes' new-pipeline board.
  */
-export async function memory(system: System, steps: readonly number[], options: { processes?: number } = {}): Promise<MemoryResult> {
+export async function memory(
+  system: System,
+  steps: readonly number[],
+  options: { processes?: number; timeoutMs?: number; onShort?: () => void } = {}
+): Promise<MemoryResult> {
   await sleep(5_000);
   const idleBytes = rssBytes(system.pid);
   const pool = ClientPool.spawn(options.processes ?? 4);
   const withConnections: MemoryResult['withConnections'] = [];
   try {
     let open = 0;
+    let held = 0;
     for (const target of steps) {
       const added = target - open;
       const rooms = await system.rooms(Math.ceil(added / 10));
-      await pool.open(endpointOf(system), rooms, added, { seed: system.durable ? undefined : emptyBoardSeed(), concurrency: 25 });
+      const started = Date.now();
+      held += await pool.open(endpointOf(system), rooms, added, { seed: system.durable ? undefined : emptyBoardSeed(), concurrency: 25, timeoutMs: options.timeoutMs ?? 180_000 });
       open = target;
+      console.log(`  ${held} of ${target} connections synced (${((Date.now() - started) / 1000).toFixed(0)} s for the last ${added})`);
       await sleep(3_000);
-      withConnections.push({ connections: target, rooms: (withConnections.at(-1)?.rooms ?? 0) + rooms.length, bytes: rssBytes(system.pid) });
+      withConnections.push({ connections: target, held, rooms: (withConnections.at(-1)?.rooms ?? 0) + rooms.length, bytes: rssBytes(system.pid) });
+      if (held < target) {
+        options.onShort?.();
+        break;
+      }
     }
   } finally {
     await pool.close();
@@ -141,7 +154,8 @@ export async function memory(system: System, steps: readonly number[], options: 
   // not connections (a runtime settling after start, PGlite's start-up work being returned to the system).
   const first = withConnections[0];
   const last = withConnections.at(-1)!;
-  return { idleBytes, withConnections, bytesPerConnection: (last.bytes - first.bytes) / (last.connections - first.connections) };
+  const perConnection = last === first ? (last.bytes - idleBytes) / last.held : (last.bytes - first.bytes) / (last.held - first.held);
+  return { idleBytes, withConnections, bytesPerConnection: perConnection };
 }
 
 export interface BigBoardResult {
@@ -221,7 +235,7 @@ export async function sustained(system: System, options: { rates: readonly numbe
   const [room] = await system.rooms(1);
   const first = await openWriter(system, room);
   const stage = readStages(first.doc)[0].id;
-  const writers = [first, ...(await openMany(endpointOf(system), [room], (options.writers ?? 4) - 1))];
+  const writers = [first, ...(await openMany(endpointOf(system), [room], (options.writers ?? 4) - 1)).clients];
   const dealIds = writers.map((writer, i) => addDeal(writer.doc, stage, { title: `Sustained ${i}`, value: 0 }));
   const pool = ClientPool.spawn(1);
   const steps: SustainedResult['steps'] = [];

@@ -68,18 +68,22 @@ function plan(quick: boolean): Plan {
 /** Start a system for one phase and stop it after, whatever happens; a failure is recorded, not fatal. */
 async function phase<T extends System>(start: () => Promise<T>, results: SystemResults, name: string, body: (system: T) => Promise<void>): Promise<void> {
   let system: T | undefined;
+  const started = Date.now();
   try {
     system = await start();
     console.log(`· ${system.label}: ${name}`);
     await body(system);
+    console.log(`  ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } catch (error) {
     const message = `${name}: ${(error as Error).message}`;
     console.error(`  failed: ${message}`);
     (results.error ??= []).push(message);
   } finally {
     await system?.stop();
+    afterPhase?.();
   }
 }
+let afterPhase: (() => void) | undefined;
 
 export async function compareSystems(options: {
   wanted: (name: string) => boolean;
@@ -108,7 +112,13 @@ export async function compareSystems(options: {
   };
   const profileDir = process.env.BENCH_PROFILE_DIR;
 
+  const systems = process.env.BENCH_SYSTEMS?.split(',').map((name) => name.trim());
+  const runs = (name: string) => !systems || systems.includes(name);
+  const save = () => writeResults(options, settings, results, admission, lanesLabels);
+  afterPhase = save;
+
   for (const create of options.storages) {
+    if (!runs('lanes')) break;
     const storage = await create();
     const label = `Lanes (${storage.label})`;
     const own: SystemResults = (results[label] = { durable: true });
@@ -116,7 +126,11 @@ export async function compareSystems(options: {
     try {
       const profile: Record<string, string> = profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {};
       if (wanted('compare-fanout') || wanted('sustained')) await phase(() => startLanes(storage, profile), own, 'fan-out and sustained edits', (system) => common(system, own));
-      if (wanted('memory')) await phase(() => startLanes(storage), own, 'memory', async (system) => void (own.memory = await memory(system, settings.connectionSteps)));
+      if (wanted('memory'))
+        await phase(() => startLanes(storage), own, 'memory', async (system) => {
+          const tail = () => console.log(`  the server's last words:\n${system.server.output.trimEnd().split('\n').slice(-12).join('\n')}`);
+          own.memory = await memory(system, settings.connectionSteps, { onShort: tail });
+        });
       if (wanted('bigboard') || wanted('chromium'))
         await phase(() => startLanes(storage), own, 'large board', async (system) => {
           const room = `board:${system.account.pipelineId}`;
@@ -131,10 +145,11 @@ export async function compareSystems(options: {
     }
   }
 
-  for (const [label, start] of [
-    [REFERENCE_LABEL, startReference],
-    [HOCUSPOCUS_LABEL, startHocuspocus]
+  for (const [name, label, start] of [
+    ['y-websocket', REFERENCE_LABEL, startReference],
+    ['hocuspocus', HOCUSPOCUS_LABEL, startHocuspocus]
   ] as const) {
+    if (!runs(name)) continue;
     const own: SystemResults = (results[label] = { durable: false });
     if (wanted('compare-fanout') || wanted('sustained')) await phase(start, own, 'fan-out and sustained edits', (system) => common(system, own));
     if (wanted('memory')) await phase(start, own, 'memory', async (system) => void (own.memory = await memory(system, settings.connectionSteps)));
@@ -142,18 +157,35 @@ export async function compareSystems(options: {
       await phase(start, own, 'large board', async (system) => void (own.bigBoard = await bigBoard(system, settings.bigBoardDeals, { warmSamples: settings.warmSamples, coldSamples: 0 })));
   }
 
-  const rows = comparisonRows(results, settings, admission, lanesLabels);
-  const table = rows.length ? markdownTable(rows, { lanes: lanesLabels, peers: [REFERENCE_LABEL, HOCUSPOCUS_LABEL] }) : '';
+  const { table, file } = save();
   if (table) console.log(`\n${table}\n`);
   for (const [label, own] of Object.entries(results)) if (own.error) console.log(`${label} failed: ${own.error.join('; ')}`);
+  console.log(`results written to ${file}`);
+}
 
-  const date = new Date().toISOString();
+const startedAt = new Date().toISOString();
+
+/** Write what is measured so far (after each phase, so a run cut short keeps its figures). */
+function writeResults(
+  options: { quick: boolean; lanesMeasures: unknown[] },
+  settings: Plan,
+  results: Record<string, SystemResults>,
+  admission: AdmissionCost | undefined,
+  lanesLabels: string[]
+): { table: string; file: string } {
+  const rows = comparisonRows(results, settings, admission, lanesLabels);
+  const table = rows.length ? markdownTable(rows, { lanes: lanesLabels, peers: [REFERENCE_LABEL, HOCUSPOCUS_LABEL] }) : '';
   const dir = resolve(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  const file = resolve(dir, `${date.slice(0, 10)}${options.quick ? '-quick' : ''}${process.env.BENCH_ONLY ? '-partial' : ''}.json`);
+  const partial = process.env.BENCH_ONLY || process.env.BENCH_SYSTEMS || process.env.BENCH_FANOUT_SIZES || process.env.BENCH_PROFILE_DIR;
+  const file = resolve(dir, `${startedAt.slice(0, 10)}${options.quick ? '-quick' : ''}${partial ? '-partial' : ''}.json`);
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverage: loadavg(), node: process.version };
-  writeFileSync(file, JSON.stringify({ date, quick: options.quick, only: process.env.BENCH_ONLY ?? null, machine, settings: { ...settings, fanOutEdits: settings.fanOutSizes.map(settings.fanOutEdits) }, admission, results, lanesMeasures: options.lanesMeasures, table }, null, 2) + '\n');
-  console.log(`results written to ${file}`);
+  const env = Object.fromEntries(['BENCH_ONLY', 'BENCH_QUICK', 'BENCH_SYSTEMS', 'BENCH_FANOUT_SIZES', 'BENCH_PROFILE_DIR'].map((name) => [name, process.env[name] ?? null]));
+  writeFileSync(
+    file,
+    JSON.stringify({ startedAt, writtenAt: new Date().toISOString(), env, machine, settings: { ...settings, fanOutEdits: settings.fanOutSizes.map(settings.fanOutEdits) }, admission, results, lanesMeasures: options.lanesMeasures, table }, null, 2) + '\n'
+  );
+  return { table, file };
 }
 
 const MB = 1024 * 1024;
@@ -191,6 +223,14 @@ function comparisonRows(results: Record<string, SystemResults>, settings: Plan, 
         target: { kind: 'none' },
         values: by((own) => (own.memory?.withConnections[index] ? own.memory.withConnections[index].bytes / MB : undefined))
       });
+    const target = steps.at(-1)!.connections;
+    rows.push({
+      measure: `idle connections held (of ${target.toLocaleString('en-US')} opened)`,
+      unit: '',
+      better: 'higher',
+      target: { kind: 'above', value: target },
+      values: by((own) => own.memory?.withConnections.at(-1)?.held)
+    });
     rows.push({
       measure: 'server memory per idle connection',
       note: `RSS from ${steps[0].connections.toLocaleString('en-US')} to ${steps.at(-1)!.connections.toLocaleString('en-US')} connections ÷ the connections added, rooms included`,

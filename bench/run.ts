@@ -31,6 +31,8 @@ import { percentile } from './stats.ts';
 import { compareSystems, MEASURES } from './report.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+// Each stock y-websocket client listens for this process' exit; the 20-client fan-out opens more than 10.
+process.setMaxListeners(0);
 const rows: Array<{ measure: string; backend: string; n: number; p50: string; p95: string; max: string; target: string }> = [];
 
 function record(measure: string, backend: string, samples: number[], target: string) {

@@ -39,29 +39,39 @@ export function openStockClient(endpoint: Endpoint, room: string, seed?: Uint8Ar
   return { doc, synced, destroy: () => provider.destroy() };
 }
 
-/** Open clients `concurrency` at a time (so thousands do not all knock at once) and wait until each has synced. */
+/**
+ * Open clients `concurrency` at a time (so thousands do not all knock at once) and wait until each has synced, or
+ * until `timeoutMs` has passed: `held` counts the clients that synced (the others keep trying, as stock clients do).
+ */
 export async function openMany(
   endpoint: Endpoint,
   rooms: readonly string[],
   count: number,
-  options: { concurrency?: number; seed?: Uint8Array } = {}
-): Promise<StockClient[]> {
+  options: { concurrency?: number; seed?: Uint8Array; timeoutMs?: number } = {}
+): Promise<{ clients: StockClient[]; held: number }> {
   const clients: StockClient[] = [];
   const seeded = new Set<string>();
+  let held = 0;
   let next = 0;
+  const deadline = Date.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY);
   const worker = async () => {
-    while (next < count) {
+    while (next < count && Date.now() < deadline) {
       const index = next++;
       const room = rooms[index % rooms.length];
       const seed = options.seed && !seeded.has(room) ? options.seed : undefined;
       seeded.add(room);
       const client = openStockClient(endpoint, room, seed);
       clients[index] = client;
-      await client.synced;
+      client.synced.then(() => held++);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, Math.min(deadline - Date.now(), 2 ** 31 - 1)))));
+      await Promise.race([client.synced, late]);
+      clearTimeout(timer);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 50, count) }, worker));
-  return clients;
+  await Promise.resolve();
+  return { clients: clients.filter(Boolean), held };
 }
 
 /** A monotonic clock shared by every process on this machine (CLOCK_MONOTONIC), in milliseconds. */
