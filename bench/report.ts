@@ -48,7 +48,7 @@ function plan(quick: boolean): Plan {
         bigBoardDeals: 2_000,
         warmSamples: 2,
         coldSamples: 1,
-        rates: [100, 400, 1_600],
+        rates: [25, 100, 400, 1_600],
         stepMs: 1_000,
         browserMoves: 4
       }
@@ -59,7 +59,7 @@ function plan(quick: boolean): Plan {
         bigBoardDeals: 10_000,
         warmSamples: 5,
         coldSamples: 3,
-        rates: [100, 200, 400, 800, 1_600, 3_200],
+        rates: [25, 50, 100, 200, 400, 800, 1_600, 3_200],
         stepMs: 2_500,
         browserMoves: 20
       };
@@ -124,7 +124,7 @@ export async function compareSystems(options: {
     const own: SystemResults = (results[label] = { durable: true });
     lanesLabels.push(label);
     try {
-      const profile: Record<string, string> = profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {};
+      const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
       if (wanted('compare-fanout') || wanted('sustained')) await phase(() => startLanes(storage, profile), own, 'fan-out and sustained edits', (system) => common(system, own));
       if (wanted('memory'))
         await phase(() => startLanes(storage), own, 'memory', async (system) => {

@@ -60,7 +60,9 @@ export class ServerProcess {
   constructor(
     readonly storage: Storage,
     readonly port: number,
-    private readonly extraEnv: Record<string, string> = {}
+    private readonly extraEnv: Record<string, string> = {},
+    /** Extra Node flags, e.g. `--cpu-prof` for the benchmarks (not allowed in NODE_OPTIONS). */
+    private readonly nodeArgs: string[] = []
   ) {}
 
   get url(): string {
@@ -76,8 +78,8 @@ export class ServerProcess {
     return this.child?.pid ?? null;
   }
 
-  static async start(storage: Storage, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
-    const server = new ServerProcess(storage, await freePort(), extraEnv);
+  static async start(storage: Storage, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
+    const server = new ServerProcess(storage, await freePort(), extraEnv, nodeArgs);
     await server.start();
     return server;
   }
@@ -85,7 +87,7 @@ export class ServerProcess {
   async start(): Promise<void> {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', UI_DIR: join(ROOT, 'build'), ...this.storage.env, ...this.extraEnv };
     if (!this.storage.env.DATABASE_URL) delete env.DATABASE_URL;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', join(ROOT, 'server/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     // `start` again after `kill` or `stop` restarts on the same port and storage: only this run's output counts.
     const runStartsAt = this.output.length;
