@@ -30,6 +30,8 @@ interface Plan {
   fanOutSizes: number[];
   fanOutEdits: (clients: number) => number;
   connectionSteps: number[];
+  /** How long a step of connections may take to sync before the rest count as not held. */
+  connectTimeoutMs: number;
   bigBoardDeals: number;
   warmSamples: number;
   coldSamples: number;
@@ -43,19 +45,21 @@ function plan(quick: boolean): Plan {
   return quick
     ? {
         fanOutSizes: sizes ?? [10, 50],
-        fanOutEdits: () => 40,
-        connectionSteps: [200, 1_000],
-        bigBoardDeals: 2_000,
+        fanOutEdits: () => 30,
+        connectionSteps: [100, 500],
+        connectTimeoutMs: 60_000,
+        bigBoardDeals: 1_000,
         warmSamples: 2,
         coldSamples: 1,
-        rates: [25, 100, 400, 1_600],
+        rates: [25, 100, 400],
         stepMs: 1_000,
-        browserMoves: 4
+        browserMoves: 3
       }
     : {
         fanOutSizes: sizes ?? [10, 50, 200],
         fanOutEdits: (clients) => (clients >= 200 ? 100 : 200),
         connectionSteps: [1_000, 5_000],
+        connectTimeoutMs: 180_000,
         bigBoardDeals: 10_000,
         warmSamples: 5,
         coldSamples: 3,
@@ -129,7 +133,7 @@ export async function compareSystems(options: {
       if (wanted('memory'))
         await phase(() => startLanes(storage), own, 'memory', async (system) => {
           const tail = () => console.log(`  the server's last words:\n${system.server.output.trimEnd().split('\n').slice(-12).join('\n')}`);
-          own.memory = await memory(system, settings.connectionSteps, { onShort: tail });
+          own.memory = await memory(system, settings.connectionSteps, { onShort: tail, timeoutMs: settings.connectTimeoutMs });
         });
       if (wanted('bigboard') || wanted('chromium'))
         await phase(() => startLanes(storage), own, 'large board', async (system) => {
@@ -152,7 +156,7 @@ export async function compareSystems(options: {
     if (!runs(name)) continue;
     const own: SystemResults = (results[label] = { durable: false });
     if (wanted('compare-fanout') || wanted('sustained')) await phase(start, own, 'fan-out and sustained edits', (system) => common(system, own));
-    if (wanted('memory')) await phase(start, own, 'memory', async (system) => void (own.memory = await memory(system, settings.connectionSteps)));
+    if (wanted('memory')) await phase(start, own, 'memory', async (system) => void (own.memory = await memory(system, settings.connectionSteps, { timeoutMs: settings.connectTimeoutMs })));
     if (wanted('bigboard'))
       await phase(start, own, 'large board', async (system) => void (own.bigBoard = await bigBoard(system, settings.bigBoardDeals, { warmSamples: settings.warmSamples, coldSamples: 0 })));
   }

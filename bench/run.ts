@@ -51,7 +51,7 @@ async function propagation(storage: Storage) {
     const dealId = addDeal(a.doc, stage, { title: 'Bench deal' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const samples: number[] = [];
-    for (let i = 1; i <= (QUICK ? 50 : 200); i++) {
+    for (let i = 1; i <= (QUICK ? 30 : 200); i++) {
       const arrived = new Promise<void>((resolve) => {
         const check = () => {
           if (readDeal(b.doc, dealId)?.value === i) {
@@ -89,7 +89,7 @@ async function fanOut(storage: Storage) {
     const dealId = addDeal(writer.doc, stage, { title: 'Fan-out deal' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const samples: number[] = [];
-    for (let i = 1; i <= (QUICK ? 60 : 300); i++) {
+    for (let i = 1; i <= (QUICK ? 30 : 300); i++) {
       const arrivals = watchers.map(
         (watcher) =>
           new Promise<void>((resolve) => {
@@ -213,7 +213,7 @@ async function browserPropagation() {
     const watcher = await open(bob.cookie);
     const dealId = (await mover.locator('section[aria-label="Lead in"] [data-deal-id]').first().getAttribute('data-deal-id'))!;
     const samples: number[] = [];
-    for (let i = 0; i < (QUICK ? 8 : 30); i++) {
+    for (let i = 0; i < (QUICK ? 5 : 30); i++) {
       const [key, stage] = i % 2 === 0 ? ['ArrowRight', 'Qualified'] : ['ArrowLeft', 'Lead in'];
       await watcher.evaluate(
         ({ dealId, stage }) => {
