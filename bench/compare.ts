@@ -124,9 +124,10 @@ export interface MemoryResult {
 export async function memory(
   system: System,
   steps: readonly number[],
-  options: { processes?: number; timeoutMs?: number; onShort?: () => void } = {}
+  options: { processes?: number; timeoutMs?: number; onShort?: () => void; settleMs?: number } = {}
 ): Promise<MemoryResult> {
-  await sleep(5_000);
+  const settleMs = options.settleMs ?? 5_000;
+  await sleep(settleMs);
   const idleBytes = rssBytes(system.pid);
   const pool = ClientPool.spawn(options.processes ?? 4);
   const withConnections: MemoryResult['withConnections'] = [];
@@ -140,7 +141,7 @@ export async function memory(
       held += await pool.open(endpointOf(system), rooms, added, { seed: system.durable ? undefined : emptyBoardSeed(), concurrency: 25, timeoutMs: options.timeoutMs ?? 180_000 });
       open = target;
       console.log(`  ${held} of ${target} connections synced (${((Date.now() - started) / 1000).toFixed(0)} s for the last ${added})`);
-      await sleep(3_000);
+      await sleep(settleMs * 0.6);
       withConnections.push({ connections: target, held, rooms: (withConnections.at(-1)?.rooms ?? 0) + rooms.length, bytes: rssBytes(system.pid) });
       if (held < target) {
         options.onShort?.();

@@ -32,6 +32,8 @@ interface Plan {
   connectionSteps: number[];
   /** How long a step of connections may take to sync before the rest count as not held. */
   connectTimeoutMs: number;
+  /** How long a server settles before its RSS is read (idle, and after each step: 0.6 × this). */
+  settleMs: number;
   bigBoardDeals: number;
   warmSamples: number;
   coldSamples: number;
@@ -48,6 +50,7 @@ function plan(quick: boolean): Plan {
         fanOutEdits: () => 30,
         connectionSteps: [100, 500],
         connectTimeoutMs: 60_000,
+        settleMs: 1_500,
         bigBoardDeals: 1_000,
         warmSamples: 2,
         coldSamples: 1,
@@ -60,6 +63,7 @@ function plan(quick: boolean): Plan {
         fanOutEdits: (clients) => (clients >= 200 ? 100 : 200),
         connectionSteps: [1_000, 5_000],
         connectTimeoutMs: 180_000,
+        settleMs: 5_000,
         bigBoardDeals: 10_000,
         warmSamples: 5,
         coldSamples: 3,
@@ -133,7 +137,7 @@ export async function compareSystems(options: {
       if (wanted('memory'))
         await phase(() => startLanes(storage), own, 'memory', async (system) => {
           const tail = () => console.log(`  the server's last words:\n${system.server.output.trimEnd().split('\n').slice(-12).join('\n')}`);
-          own.memory = await memory(system, settings.connectionSteps, { onShort: tail, timeoutMs: settings.connectTimeoutMs });
+          own.memory = await memory(system, settings.connectionSteps, { onShort: tail, timeoutMs: settings.connectTimeoutMs, settleMs: settings.settleMs });
         });
       if (wanted('bigboard') || wanted('chromium'))
         await phase(() => startLanes(storage), own, 'large board', async (system) => {
@@ -156,7 +160,7 @@ export async function compareSystems(options: {
     if (!runs(name)) continue;
     const own: SystemResults = (results[label] = { durable: false });
     if (wanted('compare-fanout') || wanted('sustained')) await phase(start, own, 'fan-out and sustained edits', (system) => common(system, own));
-    if (wanted('memory')) await phase(start, own, 'memory', async (system) => void (own.memory = await memory(system, settings.connectionSteps, { timeoutMs: settings.connectTimeoutMs })));
+    if (wanted('memory')) await phase(start, own, 'memory', async (system) => void (own.memory = await memory(system, settings.connectionSteps, { timeoutMs: settings.connectTimeoutMs, settleMs: settings.settleMs })));
     if (wanted('bigboard'))
       await phase(start, own, 'large board', async (system) => void (own.bigBoard = await bigBoard(system, settings.bigBoardDeals, { warmSamples: settings.warmSamples, coldSamples: 0 })));
   }
