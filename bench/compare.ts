@@ -156,7 +156,8 @@ export async function memory(
   const first = withConnections[0];
   const last = withConnections.at(-1)!;
   const perConnection = last === first ? (last.bytes - idleBytes) / last.held : (last.bytes - first.bytes) / (last.held - first.held);
-  return { idleBytes, withConnections, bytesPerConnection: perConnection };
+  // RSS that shrank while connections were added says the process' own churn outweighed them: no figure then.
+  return { idleBytes, withConnections, bytesPerConnection: perConnection > 0 ? perConnection : Number.NaN };
 }
 
 export interface BigBoardResult {
