@@ -19,7 +19,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['shared/**/*.test.ts', 'server/**/*.test.ts']
+          include: ['shared/**/*.test.ts', 'server/**/*.test.ts', 'bench/**/*.test.ts']
         }
       },
       {

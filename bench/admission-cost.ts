@@ -13,9 +13,9 @@ import { SchemaAdmission } from '../server/sync/admission.ts';
 import { Room, type Connection } from '../server/sync/room.ts';
 import { encodeDocUpdate, isDocUpdateMessage } from '../server/sync/protocol.ts';
 
+import { pathToFileURL } from 'node:url';
+
 const FAN_OUT = 20;
-const EDITS = 500;
-const ROUNDS = 5;
 
 const { board } = buildSamplePipeline({ pipelineId: 'p', workspaceId: 'w', ownerId: 'u', now: Date.now() });
 
@@ -43,12 +43,12 @@ function watcher(): Connection {
   };
 }
 
-function edits(): Uint8Array[] {
+function edits(count: number): Uint8Array[] {
   const replica = new Y.Doc();
   Y.applyUpdate(replica, Y.encodeStateAsUpdate(board));
   const ids = readDeals(replica).map((deal) => deal.id);
   const messages: Uint8Array[] = [];
-  for (let i = 0; i < EDITS; i++) {
+  for (let i = 0; i < count; i++) {
     const before = Y.encodeStateVector(replica);
     updateDeal(replica, ids[i % ids.length], { value: i, title: `Deal ${i}` });
     messages.push(encodeDocUpdate(Y.encodeStateAsUpdate(replica, before)));
@@ -90,17 +90,44 @@ function refusalMicros(firstPass: boolean): number {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const messages = edits();
-const plain: number[] = [];
-const guarded: number[] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  plain.push(fanOutMicros(false, messages));
-  guarded.push(fanOutMicros(true, messages));
+
+export interface AdmissionCost {
+  fanOut: number;
+  /** µs per edit fanned out, median of the rounds. */
+  withoutMicros: number;
+  withMicros: number;
+  /** (with − without) ÷ without. */
+  overhead: number;
+  refusalFirstPassMicros: number;
+  refusalViaCopyMicros: number;
 }
-console.table({
-  [`edit fanned out to ${FAN_OUT} clients, without admission`]: { 'µs per edit (median of rounds)': median(plain).toFixed(0) },
-  [`edit fanned out to ${FAN_OUT} clients, with admission`]: { 'µs per edit (median of rounds)': median(guarded).toFixed(0) },
-  'overhead': { 'µs per edit (median of rounds)': `${(((median(guarded) - median(plain)) / median(plain)) * 100).toFixed(1)} %` },
-  'refusal, first pass (bad value)': { 'µs per edit (median of rounds)': refusalMicros(true).toFixed(0) },
-  'refusal via the copy (deleted field, copy rebuilt)': { 'µs per edit (median of rounds)': refusalMicros(false).toFixed(0) }
-});
+
+/** Rounds alternate between a room without and with the admission step, so drift of the machine hits both alike. */
+export function measureAdmissionCost(options: { edits?: number; rounds?: number } = {}): AdmissionCost {
+  const messages = edits(options.edits ?? 500);
+  const plain: number[] = [];
+  const guarded: number[] = [];
+  for (let round = 0; round < (options.rounds ?? 5); round++) {
+    plain.push(fanOutMicros(false, messages));
+    guarded.push(fanOutMicros(true, messages));
+  }
+  return {
+    fanOut: FAN_OUT,
+    withoutMicros: median(plain),
+    withMicros: median(guarded),
+    overhead: (median(guarded) - median(plain)) / median(plain),
+    refusalFirstPassMicros: refusalMicros(true),
+    refusalViaCopyMicros: refusalMicros(false)
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const cost = measureAdmissionCost();
+  console.table({
+    [`edit fanned out to ${FAN_OUT} clients, without admission`]: { 'µs per edit (median of rounds)': cost.withoutMicros.toFixed(0) },
+    [`edit fanned out to ${FAN_OUT} clients, with admission`]: { 'µs per edit (median of rounds)': cost.withMicros.toFixed(0) },
+    'overhead': { 'µs per edit (median of rounds)': `${(cost.overhead * 100).toFixed(1)} %` },
+    'refusal, first pass (bad value)': { 'µs per edit (median of rounds)': cost.refusalFirstPassMicros.toFixed(0) },
+    'refusal via the copy (deleted field, copy rebuilt)': { 'µs per edit (median of rounds)': cost.refusalViaCopyMicros.toFixed(0) }
+  });
+}

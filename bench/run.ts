@@ -1,5 +1,7 @@
 /**
- * `npm run bench`: the speed targets, measured on the real server process with stock y-websocket clients.
+ * `npm run bench`: the speed targets, measured on the real server process with stock clients. Two parts:
+ * Lanes' own measures (this file) and the side-by-side comparison with the y-websocket 2.1 reference server and
+ * Hocuspocus (bench/compare.ts, bench/report.ts), printed as a markdown table and written to bench/results/.
  *   - propagation: an edit in one client appears in another client (target p95 < 100 ms), with stock Node clients
  *     and between two Chromium browsers (keyboard move in one, card rendered in the other's column)
  *   - storage: an accepted update is committed to the update log (target p95 < 50 ms)
@@ -7,7 +9,8 @@
  *   - drag ghost: awareness updates per second a watcher receives while a colleague drags (target ≥ 20/s)
  *   - fan-out: an edit in one stock client until all of FAN_OUT_CLIENTS other clients in the room have it (the
  *     schema admission must not make it more than 10% slower)
- * BENCH_ONLY=fanout,propagation (names of the measures) runs only those.
+ * BENCH_ONLY=fanout,propagation (names of the measures, see MEASURES in bench/report.ts) runs only those;
+ * BENCH_QUICK=1 takes fewer samples and smaller counts (a smoke run of a few minutes).
  * Compare ratios between runs, not absolutes: the machine is shared.
  */
 import * as Y from 'yjs';
@@ -24,17 +27,17 @@ import { connectClient, signUp, signUpColleague } from '../tests/support/clients
 import { boardPageAs, launchChromium } from '../tests/support/browser.ts';
 import { existsSync } from 'node:fs';
 import { DRAG_UPDATES_PER_SECOND, throttle } from '../web/lib/presence.ts';
+import { percentile } from './stats.ts';
+import { compareSystems, MEASURES } from './report.ts';
 
+const QUICK = process.env.BENCH_QUICK === '1';
+// Each stock y-websocket client listens for this process' exit; the 20-client fan-out opens more than 10.
+process.setMaxListeners(0);
 const rows: Array<{ measure: string; backend: string; n: number; p50: string; p95: string; max: string; target: string }> = [];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 function record(measure: string, backend: string, samples: number[], target: string) {
-  const sorted = [...samples].sort((a, b) => a - b);
   const ms = (value: number) => `${value.toFixed(1)} ms`;
-  rows.push({ measure, backend, n: samples.length, p50: ms(percentile(sorted, 50)), p95: ms(percentile(sorted, 95)), max: ms(sorted.at(-1)!), target });
+  rows.push({ measure, backend, n: samples.length, p50: ms(percentile(samples, 50)), p95: ms(percentile(samples, 95)), max: ms(Math.max(...samples)), target });
 }
 
 async function propagation(storage: Storage) {
@@ -48,7 +51,7 @@ async function propagation(storage: Storage) {
     const dealId = addDeal(a.doc, stage, { title: 'Bench deal' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const samples: number[] = [];
-    for (let i = 1; i <= 200; i++) {
+    for (let i = 1; i <= (QUICK ? 30 : 200); i++) {
       const arrived = new Promise<void>((resolve) => {
         const check = () => {
           if (readDeal(b.doc, dealId)?.value === i) {
@@ -86,7 +89,7 @@ async function fanOut(storage: Storage) {
     const dealId = addDeal(writer.doc, stage, { title: 'Fan-out deal' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const samples: number[] = [];
-    for (let i = 1; i <= 300; i++) {
+    for (let i = 1; i <= (QUICK ? 30 : 300); i++) {
       const arrivals = watchers.map(
         (watcher) =>
           new Promise<void>((resolve) => {
@@ -141,14 +144,14 @@ async function ghostRate(storage: Storage) {
     publish.flush();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const seconds = (arrivals.at(-1)! - arrivals[0]) / 1000;
-    const gaps = arrivals.slice(1).map((at, index) => at - arrivals[index]).sort((a, b) => a - b);
+    const gaps = arrivals.slice(1).map((at, index) => at - arrivals[index]);
     rows.push({
       measure: 'drag ghost updates a watcher receives',
       backend: storage.label,
       n: arrivals.length,
       p50: `${((arrivals.length - 1) / seconds).toFixed(1)}/s`,
       p95: `gap p95 ${percentile(gaps, 95).toFixed(1)} ms`,
-      max: `gap max ${gaps.at(-1)!.toFixed(1)} ms`,
+      max: `gap max ${Math.max(...gaps).toFixed(1)} ms`,
       target: '≥ 20/s'
     });
     dragger.destroy();
@@ -172,7 +175,7 @@ async function storageLatency(storage: Storage) {
   const doc = new Y.Doc();
   initBoard(doc, { pipelineId: 'p', workspaceId: 'w', name: 'Bench', stages: DEFAULT_STAGES });
   const stage = readStages(doc)[0].id;
-  let lastUpdate = new Uint8Array();
+  let lastUpdate: Uint8Array = new Uint8Array();
   doc.on('update', (update: Uint8Array) => (lastUpdate = update));
   for (let i = 0; i < 300; i++) {
     const room = `board:bench${i}`;
@@ -210,7 +213,7 @@ async function browserPropagation() {
     const watcher = await open(bob.cookie);
     const dealId = (await mover.locator('section[aria-label="Lead in"] [data-deal-id]').first().getAttribute('data-deal-id'))!;
     const samples: number[] = [];
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < (QUICK ? 5 : 30); i++) {
       const [key, stage] = i % 2 === 0 ? ['ArrowRight', 'Qualified'] : ['ArrowLeft', 'Lead in'];
       await watcher.evaluate(
         ({ dealId, stage }) => {
@@ -243,18 +246,25 @@ async function browserPropagation() {
   }
 }
 
-const only = process.env.BENCH_ONLY?.split(',');
+const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+const unknown = only?.filter((name) => !MEASURES.includes(name)) ?? [];
+if (unknown.length) {
+  console.error(`BENCH_ONLY: unknown measure ${unknown.join(', ')}; the measures are ${MEASURES.join(', ')}`);
+  process.exit(2);
+}
 const wanted = (name: string) => !only || only.includes(name);
+const hasChromium = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
 
-if (!wanted('browser')) console.log(`BENCH_ONLY=${process.env.BENCH_ONLY}: skipping the browser-to-browser measurement`);
-else if (existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) await browserPropagation();
+if (!wanted('browser')) console.log('skipping the browser-to-browser measurement (BENCH_ONLY)');
+else if (hasChromium) await browserPropagation();
 else console.log('Chromium not found: skipping the browser-to-browser measurement (apt-get install -y chromium)');
 
 const storages: Array<() => Promise<Storage>> = [async () => pgliteStorage()];
 if (process.env.DATABASE_URL) storages.push(() => postgresStorage(process.env.DATABASE_URL!));
-else console.log('DATABASE_URL not set: benchmarking PGlite only');
+else console.log('DATABASE_URL not set: benchmarking Lanes on PGlite only');
 
 for (const create of storages) {
+  if (!['propagation', 'fanout', 'ghost', 'storage'].some(wanted)) break;
   const storage = await create();
   try {
     if (wanted('propagation')) await propagation(storage);
@@ -265,5 +275,7 @@ for (const create of storages) {
     await storage.dispose();
   }
 }
-console.table(rows);
+if (rows.length) console.table(rows);
+
+await compareSystems({ wanted, quick: QUICK, storages, chromium: hasChromium, lanesMeasures: rows });
 process.exit(0);

@@ -66,7 +66,9 @@ export class ServerProcess {
     readonly storage: Storage,
     readonly port: number,
     private readonly extraEnv: Record<string, string> = {},
-    mailbox?: Mailbox
+    mailbox?: Mailbox,
+    /** Extra Node flags, e.g. `--cpu-prof` for the benchmarks (not allowed in NODE_OPTIONS). */
+    private readonly nodeArgs: string[] = []
   ) {
     this.ownFolder = mailbox || extraEnv.SMTP_URL || extraEnv.MAIL_DIR ? null : MailFolder.temporary();
     this.mailbox = mailbox ?? this.ownFolder ?? new MailFolder(extraEnv.MAIL_DIR ?? '');
@@ -81,8 +83,13 @@ export class ServerProcess {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
-  static async start(storage: Storage, extraEnv: Record<string, string> = {}, mailbox?: Mailbox): Promise<ServerProcess> {
-    const server = new ServerProcess(storage, await freePort(), extraEnv, mailbox);
+  /** The running server's process id (its CPU time and memory are read from /proc by the benchmarks), or null. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  static async start(storage: Storage, extraEnv: Record<string, string> = {}, mailbox?: Mailbox, nodeArgs: string[] = []): Promise<ServerProcess> {
+    const server = new ServerProcess(storage, await freePort(), extraEnv, mailbox, nodeArgs);
     await server.start();
     return server;
   }
@@ -103,7 +110,7 @@ export class ServerProcess {
     if (!this.storage.env.DATABASE_URL) delete env.DATABASE_URL;
     // One process unless a test asks for several instances (CI exports REDIS_URL when Redis answers).
     if (!this.extraEnv.REDIS_URL) delete env.REDIS_URL;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', join(ROOT, 'server/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     // `start` again after `kill` or `stop` restarts on the same port and storage: only this run's output counts.
     const runStartsAt = this.output.length;

@@ -1,0 +1,118 @@
+/**
+ * Chromium on a large Lanes board (playwright-core with Debian's /usr/bin/chromium): time to the first card, the
+ * DOM size, a colleague's move (a stock client) until it is rendered, drag frame times (requestAnimationFrame deltas
+ * while a card is dragged across columns), and a returning browser's first card (its IndexedDB copy).
+ */
+import type { Page } from 'playwright-core';
+import { moveDeal, readStages } from '../shared/board-doc.ts';
+import { boardRoom } from '../shared/rooms.ts';
+import { launchChromium } from '../tests/support/browser.ts';
+import type { Account } from '../tests/support/clients.ts';
+import { openStockClient } from './stock-client.ts';
+
+export interface BrowserBoardResult {
+  /** Navigation start → first card visible, ms (fresh browser context: nothing cached). */
+  firstCard: number;
+  /** The same on reload, with the board kept in IndexedDB by the first visit. */
+  firstCardReturning: number;
+  domNodes: number;
+  /** A stock client moves a visible deal to the top of the next column → the card is in that column, ms. */
+  moveRendered: number[];
+  /** requestAnimationFrame deltas while a card is dragged across two columns, ms. */
+  dragFrames: number[];
+}
+
+async function firstCardAfter(page: Page, navigate: () => Promise<unknown>): Promise<number> {
+  const started = Date.now();
+  await navigate();
+  await page.locator('[data-deal-id]').first().waitFor({ state: 'visible', timeout: 120_000 });
+  return Date.now() - started;
+}
+
+export async function browserBoard(server: { url: string; wsUrl: string }, account: Account, pipelineId: string, moves: number): Promise<BrowserBoardResult> {
+  const browser = await launchChromium();
+  const colleague = openStockClient({ protocol: 'y-websocket', wsUrl: server.wsUrl, token: account.token }, boardRoom(pipelineId));
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const [name, value] = account.cookie.split('=');
+    await context.addCookies([{ name, value, url: server.url }]);
+    // tsx compiles the functions given to page.evaluate with esbuild's keepNames, which calls a __name helper.
+    await context.addInitScript({ content: 'window.__name = (target) => target;' });
+    const page = await context.newPage();
+    const path = `${server.url}/board/${pipelineId}`;
+    const firstCard = await firstCardAfter(page, () => page.goto(path, { waitUntil: 'commit' }));
+    await page.locator('[data-connection="connected"]').waitFor({ timeout: 120_000 });
+    await colleague.synced;
+    await page.waitForTimeout(1_000);
+    const domNodes = await page.evaluate(() => document.getElementsByTagName('*').length);
+
+    const stages = readStages(colleague.doc);
+    const moveRendered: number[] = [];
+    for (let i = 0; i < moves; i++) {
+      const [from, to] = i % 2 === 0 ? [stages[0], stages[1]] : [stages[1], stages[0]];
+      const dealId = await page.locator(`section[data-stage-id="${from.id}"] [data-deal-id]`).first().getAttribute('data-deal-id');
+      if (!dealId) throw new Error(`no card rendered in ${from.name}`);
+      const arrived = page.evaluate(
+        ({ dealId, stageId }) =>
+          new Promise<number>((resolve) => {
+            const found = () => document.querySelector(`section[data-stage-id="${stageId}"] [data-deal-id="${dealId}"]`);
+            if (found()) return resolve(Date.now());
+            const observer = new MutationObserver(() => {
+              if (found()) {
+                observer.disconnect();
+                resolve(Date.now());
+              }
+            });
+            observer.observe(document.body, { childList: true, subtree: true, attributes: true });
+          }),
+        { dealId, stageId: to.id }
+      );
+      arrived.catch(() => undefined); // awaited below; a closed page must not crash the run meanwhile
+      await page.waitForTimeout(50);
+      const sent = Date.now();
+      moveDeal(colleague.doc, dealId, to.id, 0);
+      moveRendered.push((await arrived) - sent);
+      await page.waitForTimeout(100);
+    }
+
+    const card = page.locator(`section[data-stage-id="${stages[0].id}"] [data-deal-id]`).first();
+    const from = (await card.boundingBox())!;
+    const target = (await page.locator(`section[data-stage-id="${stages[2].id}"]`).boundingBox())!;
+    await page.evaluate(() => {
+      const state = window as unknown as { frames: number[]; recording: boolean };
+      state.frames = [];
+      state.recording = true;
+      let last = performance.now();
+      const tick = (at: number) => {
+        state.frames.push(at - last);
+        last = at;
+        if (state.recording) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame((at) => {
+        last = at;
+        requestAnimationFrame(tick);
+      });
+    });
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    const steps = 60;
+    for (let step = 1; step <= steps; step++) {
+      const x = from.x + from.width / 2 + ((target.x + target.width / 2 - (from.x + from.width / 2)) * step) / steps;
+      await page.mouse.move(x, from.y + from.height / 2 + 20 * Math.sin(step / 5));
+      await page.waitForTimeout(16);
+    }
+    await page.mouse.up();
+    const dragFrames = await page.evaluate(() => {
+      const state = window as unknown as { frames: number[]; recording: boolean };
+      state.recording = false;
+      return state.frames;
+    });
+
+    const firstCardReturning = await firstCardAfter(page, () => page.reload({ waitUntil: 'commit' }));
+    await context.close();
+    return { firstCard, firstCardReturning, domNodes, moveRendered, dragFrames };
+  } finally {
+    colleague.destroy();
+    await browser.close();
+  }
+}
