@@ -60,8 +60,15 @@ export class ServerProcess {
   constructor(
     readonly storage: Storage,
     readonly port: number,
-    private readonly extraEnv: Record<string, string> = {}
+    private readonly extraEnv: Record<string, string> = {},
+    /** `node dist/server/main.js` (what `npm start` runs, needs `npm run build`) instead of the TypeScript sources. */
+    private readonly compiled = false
   ) {}
+
+  /** The running server's process id (to read its memory), or null when it is not running. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -71,8 +78,8 @@ export class ServerProcess {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
-  static async start(storage: Storage, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
-    const server = new ServerProcess(storage, await freePort(), extraEnv);
+  static async start(storage: Storage, extraEnv: Record<string, string> = {}, options: { compiled?: boolean } = {}): Promise<ServerProcess> {
+    const server = new ServerProcess(storage, await freePort(), extraEnv, options.compiled);
     await server.start();
     return server;
   }
@@ -80,7 +87,8 @@ export class ServerProcess {
   async start(): Promise<void> {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', UI_DIR: join(ROOT, 'build'), ...this.storage.env, ...this.extraEnv };
     if (!this.storage.env.DATABASE_URL) delete env.DATABASE_URL;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = this.compiled ? [join(ROOT, 'dist/server/main.js')] : ['--import', 'tsx', join(ROOT, 'server/main.ts')];
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     // `start` again after `kill` or `stop` restarts on the same port and storage: only this run's output counts.
     const runStartsAt = this.output.length;
