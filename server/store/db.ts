@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import postgres from 'postgres';
 import type { PgliteReply, PgliteRequest, PgliteWorkerData } from './pglite-protocol.ts';
@@ -104,17 +102,9 @@ class PgliteThread {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/**
- * The worker runs as compiled JavaScript next to the bundled server (dist/server/pglite-worker.js); from the
- * TypeScript sources (tsx, vitest) it is loaded through tsx, which a worker thread does not inherit.
- */
+/** The worker is plain JavaScript, next to this module in the sources and next to main.js in dist/server. */
 function startWorker(workerData: PgliteWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData });
-  const source = new URL('./pglite-worker.ts', import.meta.url).href;
-  // The ESM entry of tsx's API (require.resolve would give its CommonJS twin, which cannot be import()ed).
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(import.meta.url)}))`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData });
 }
 
 /**
