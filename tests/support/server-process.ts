@@ -93,7 +93,8 @@ export class ServerProcess {
     // `start` again after `kill` or `stop` restarts on the same port and storage: only this run's output counts.
     const runStartsAt = this.output.length;
     await new Promise<void>((ready, fail) => {
-      const timeout = setTimeout(() => fail(new Error(`server did not start:\n${this.output}`)), 60_000);
+      // Generous: a first start initialises a new PGlite folder (initdb in WASM), tens of seconds on a loaded machine.
+      const timeout = setTimeout(() => fail(new Error(`server did not start:\n${this.output}`)), 120_000);
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
         if (this.output.indexOf('Lanes is running', runStartsAt) >= 0) {
