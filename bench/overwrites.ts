@@ -67,7 +67,13 @@ try {
   }, 120_000);
   const reader = connectClient(server.wsUrl, room, { token: account.token });
   await reader.synced;
-  if (readDeal(reader.doc, dealId)?.value !== finalValue) throw new Error(`a fresh client reads ${readDeal(reader.doc, dealId)?.value}, expected ${finalValue}`);
+  // The server may still be working through the last messages: the reader gets them live.
+  await eventually(() => {
+    if (readDeal(reader.doc, dealId)?.value !== finalValue) throw new Error(`a fresh client reads ${readDeal(reader.doc, dealId)?.value}, expected ${finalValue}`);
+  }, 300_000);
+  await eventually(async () => {
+    if ((await scrapeMetrics(server.url)).get('lanes_pending_writes') !== 0) throw new Error('updates still waiting to be stored');
+  }, 120_000);
   docBytes = Y.encodeStateAsUpdate(reader.doc).byteLength;
   reader.destroy();
   client.destroy();
