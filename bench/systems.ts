@@ -54,7 +54,7 @@ export function rssBytes(pid: number): number {
 /** Lanes on its storage, signed up as one admin whose token every bench client uses. */
 export async function startLanes(storage: Storage, nodeArgs: string[] = []): Promise<System & { account: Account; server: ServerProcess; url: string }> {
   // The bench creates hundreds of boards for one account: the anti-abuse limits are not what is measured.
-  const server = await ServerProcess.start(storage, { CREATE_RATE_LIMIT: '100000', SIGNUP_RATE_LIMIT: '100000', MAIL_RATE_LIMIT: '100000' }, undefined, nodeArgs);
+  const server = await ServerProcess.start(storage, { CREATE_RATE_LIMIT: '100000', SIGNUP_RATE_LIMIT: '100000', MAIL_RATE_LIMIT: '100000' }, { nodeArgs });
   const account = await signUp(server.url, 'Bench');
   let pipelines = 0;
   const system = {

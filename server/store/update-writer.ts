@@ -2,8 +2,12 @@ import type { Db } from './db.ts';
 import { appendUpdates, type LoggedUpdate } from './update-log.ts';
 
 export interface UpdateWriterOptions {
-  /** How long an update may wait to share an INSERT with others. */
+  /** How long an update waits to share an INSERT with others when few arrive. */
   batchDelayMs?: number;
+  /** The durability bound: an accepted update is committed within this long (while the database answers). */
+  maxLatencyMs?: number;
+  /** A batch this large is written at once, without waiting out its delay. */
+  maxBatchRows?: number;
   /** Back-off after a failed write: first retry delay, doubled up to maxRetryDelayMs. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -17,6 +21,10 @@ export interface UpdateWriterOptions {
 /**
  * Batches accepted updates into few INSERTs. An update stays in memory until its INSERT commits, and a failed
  * write is retried with back-off, so a database hiccup delays storage but loses nothing.
+ *
+ * Batches adapt to the load: when few updates arrive a batch waits `batchDelayMs`; when the last batches were
+ * large, a batch waits as long as the durability bound allows (`maxLatencyMs` minus twice the recent write time,
+ * at most half the bound), so each commit carries more rows, and a batch of `maxBatchRows` goes at once.
  */
 export class UpdateWriter {
   private pending: LoggedUpdate[] = [];
@@ -25,6 +33,11 @@ export class UpdateWriter {
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
   private readonly batchDelayMs: number;
+  private readonly maxLatencyMs: number;
+  private readonly maxBatchRows: number;
+  /** Recent batch commit time and size, averaged (exponentially weighted), to size the next batch's wait. */
+  private writeMs = 5;
+  private batchRows = 1;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
 
@@ -33,6 +46,8 @@ export class UpdateWriter {
     private readonly options: UpdateWriterOptions = {}
   ) {
     this.batchDelayMs = options.batchDelayMs ?? 10;
+    this.maxLatencyMs = options.maxLatencyMs ?? 50;
+    this.maxBatchRows = options.maxBatchRows ?? 2_000;
     this.retryDelayMs = options.retryDelayMs ?? 100;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
   }
@@ -45,7 +60,17 @@ export class UpdateWriter {
   /** Queue an accepted update with who sent it (null: the system) and when it was accepted. */
   enqueue(room: string, data: Uint8Array, userId: string | null = null, at = Date.now()): void {
     this.pending.push({ room, data, userId, at });
-    this.schedule(this.batchDelayMs);
+    if (this.pending.length >= this.maxBatchRows && !this.writing) {
+      this.clearTimer();
+      this.flush().catch(() => undefined);
+    } else this.schedule(this.batchDelay());
+  }
+
+  /** How long the batch an update opens may gather more: longer under load, always inside the durability bound. */
+  batchDelay(): number {
+    const busy = this.batchRows >= 16;
+    if (!busy) return this.batchDelayMs;
+    return Math.max(this.batchDelayMs, Math.min(this.maxLatencyMs / 2, this.maxLatencyMs - 2 * this.writeMs));
   }
 
   hasPending(room: string): boolean {
@@ -63,7 +88,10 @@ export class UpdateWriter {
     const started = performance.now();
     this.writing = appendUpdates(this.db, batch).then(
       () => {
-        this.options.onWritten?.((performance.now() - started) / 1000);
+        const tookMs = performance.now() - started;
+        this.writeMs = 0.7 * this.writeMs + 0.3 * tookMs;
+        this.batchRows = 0.7 * this.batchRows + 0.3 * batch.length;
+        this.options.onWritten?.(tookMs / 1000);
         this.failures = 0;
         this.inFlight = [];
         const perRoom = new Map<string, Uint8Array[]>();

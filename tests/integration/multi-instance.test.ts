@@ -89,8 +89,8 @@ describe.skipIf(missing.length > 0)('several instances behind HAProxy, sharing P
     const env = { REDIS_URL: redisUrl!, REDIS_PREFIX: `lanes-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}:`, ROOM_UNLOAD_MS: '500' };
     // One mail folder for both: a signup through the balancer may be confirmed by either instance.
     const mail = MailFolder.temporary();
-    a = await ServerProcess.start(storage, { ...env, MAIL_DIR: mail.dir }, mail);
-    b = await ServerProcess.start(storage, { ...env, MAIL_DIR: mail.dir }, mail);
+    a = await ServerProcess.start(storage, { ...env, MAIL_DIR: mail.dir }, { mailbox: mail });
+    b = await ServerProcess.start(storage, { ...env, MAIL_DIR: mail.dir }, { mailbox: mail });
     for (const server of [a, b]) {
       // Ready, and no warning: both of its Redis connections are up.
       await eventually(async () => expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready' }), 20_000);

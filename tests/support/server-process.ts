@@ -54,6 +54,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface ServerOptions {
+  /** Where the server's mail is read (default: a MAIL_DIR folder of its own); pass MAIL_DIR or SMTP_URL in the env to match. */
+  mailbox?: Mailbox;
+  /** Extra Node flags, e.g. `--cpu-prof` for the benchmarks (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
+  /** `node dist/server/main.js` (what `npm start` runs, needs `npm run build`) instead of the TypeScript sources. */
+  compiled?: boolean;
+}
+
 /** The real server, `node server/main.ts`, as a child process: it can be killed with SIGKILL like a crash. */
 export class ServerProcess {
   private child: ChildProcess | null = null;
@@ -66,13 +75,17 @@ export class ServerProcess {
     readonly storage: Storage,
     readonly port: number,
     private readonly extraEnv: Record<string, string> = {},
-    mailbox?: Mailbox,
-    /** Extra Node flags, e.g. `--cpu-prof` for the benchmarks (not allowed in NODE_OPTIONS). */
-    private readonly nodeArgs: string[] = []
+    private readonly options: ServerOptions = {}
   ) {
+    const { mailbox } = options;
     this.ownFolder = mailbox || extraEnv.SMTP_URL || extraEnv.MAIL_DIR ? null : MailFolder.temporary();
     this.mailbox = mailbox ?? this.ownFolder ?? new MailFolder(extraEnv.MAIL_DIR ?? '');
     mailboxes.set(this.url, this.mailbox);
+  }
+
+  /** The running server's process id (to read its memory), or null when it is not running. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
   }
 
   get url(): string {
@@ -83,13 +96,8 @@ export class ServerProcess {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
-  /** The running server's process id (its CPU time and memory are read from /proc by the benchmarks), or null. */
-  get pid(): number | null {
-    return this.child?.pid ?? null;
-  }
-
-  static async start(storage: Storage, extraEnv: Record<string, string> = {}, mailbox?: Mailbox, nodeArgs: string[] = []): Promise<ServerProcess> {
-    const server = new ServerProcess(storage, await freePort(), extraEnv, mailbox, nodeArgs);
+  static async start(storage: Storage, extraEnv: Record<string, string> = {}, options: ServerOptions = {}): Promise<ServerProcess> {
+    const server = new ServerProcess(storage, await freePort(), extraEnv, options);
     await server.start();
     return server;
   }
@@ -110,12 +118,14 @@ export class ServerProcess {
     if (!this.storage.env.DATABASE_URL) delete env.DATABASE_URL;
     // One process unless a test asks for several instances (CI exports REDIS_URL when Redis answers).
     if (!this.extraEnv.REDIS_URL) delete env.REDIS_URL;
-    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', join(ROOT, 'server/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const entry = this.options.compiled ? [join(ROOT, 'dist/server/main.js')] : ['--import', 'tsx', join(ROOT, 'server/main.ts')];
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), ...entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     // `start` again after `kill` or `stop` restarts on the same port and storage: only this run's output counts.
     const runStartsAt = this.output.length;
     await new Promise<void>((ready, fail) => {
-      const timeout = setTimeout(() => fail(new Error(`server did not start:\n${this.output}`)), 60_000);
+      // Generous: a first start initialises a new PGlite folder (initdb in WASM), tens of seconds on a loaded machine.
+      const timeout = setTimeout(() => fail(new Error(`server did not start:\n${this.output}`)), 120_000);
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
         if (this.output.indexOf('Lanes is running', runStartsAt) >= 0) {

@@ -25,7 +25,7 @@ describe.each(storageKinds)('account e-mail over SMTP on $label', ({ create }) =
   beforeAll(async () => {
     smtp = await SmtpReceiver.start();
     storage = await create();
-    server = await ServerProcess.start(storage, { SMTP_URL: smtp.url, MAIL_FROM: 'Lanes <lanes@lanes.test>' }, smtp);
+    server = await ServerProcess.start(storage, { SMTP_URL: smtp.url, MAIL_FROM: 'Lanes <lanes@lanes.test>' }, { mailbox: smtp });
     ann = await signUp(server.url, 'Ann');
   });
   afterAll(async () => {
