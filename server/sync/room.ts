@@ -4,6 +4,7 @@ import type { Role } from '../../shared/api.ts';
 import { clocksAfter, encodeAccess, encodeStored, type AccessState, type Extension } from '../../shared/sync-extensions.ts';
 import { checkLoad, docLimits, dropPending, growthRefusal, itemsIn, pendingBytes, pendingRefusal, shapeOf, worstCaseGrowth, type DocLimits } from './doc-limits.ts';
 import type { UpdateGuard } from './admission.ts';
+import type { DecodedUpdate } from './first-pass.ts';
 import { DEFAULT_PRESENCE_LIMITS, PresenceGuard, type PresenceLimits } from './presence-guard.ts';
 import {
   CLOSE_DOC_DEGRADED,
@@ -158,7 +159,7 @@ export class Room {
         message,
         this,
         connection,
-        (update, decoded) => this.admit(connection, update, shapeOf(decoded)),
+        (update, decoded) => this.admit(connection, update, decoded),
         (update) => {
           const own = this.presence.admit(connection, update);
           if (own) this.presence.count(connection, 'own');
@@ -184,15 +185,15 @@ export class Room {
    * May this update reach the doc? Updates that change nothing always may: a viewer's client sends its (empty)
    * sync step 2 on connect, and a full doc must still let clients sync.
    */
-  private admit(connection: Connection, update: Uint8Array, shape: ReturnType<typeof shapeOf>): void {
+  private admit(connection: Connection, update: Uint8Array, decoded: DecodedUpdate): void {
     const refusal = connection.readOnly
       ? new Rejection(CLOSE_READ_ONLY, 'read-only: viewers cannot change this board')
       : this.degradedReason
         ? new Rejection(CLOSE_DOC_DEGRADED, `read-only until an admin repairs it: ${this.degradedReason}`)
-        : this.growthRefusal(update, shape);
+        : this.growthRefusal(update, shapeOf(decoded));
     if (!refusal) {
       // The "admit update" step's schema check: throws a Rejection (4422) for an update that would break the doc.
-      this.guard?.admit(update, connection);
+      this.guard?.admit(update, connection, decoded);
       return;
     }
     if (Y.snapshotContainsUpdate(Y.snapshot(this.doc), update)) return;
