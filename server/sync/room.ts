@@ -13,6 +13,7 @@ import {
   encodeAwareness,
   encodeDocUpdate,
   encodeSyncStep1,
+  type EncodedDoc,
   MESSAGE_AWARENESS,
   MESSAGE_QUERY_AWARENESS,
   MESSAGE_SYNC,
@@ -94,6 +95,13 @@ export class Room {
   guard: UpdateGuard | null = null;
   /** Why the doc is read-only for everyone (it failed to load, migrate or validate), or null when it is healthy. */
   private degradedReason: string | null = null;
+  /** The doc's whole state and state vector, encoded at most once per change (protocol.ts: EncodedDoc). */
+  private wholeStateCache: Uint8Array | null = null;
+  private stateVectorCache: Uint8Array | null = null;
+  readonly encoded: EncodedDoc = {
+    wholeState: () => (this.wholeStateCache ??= Y.encodeStateAsUpdate(this.doc)),
+    stateVector: () => (this.stateVectorCache ??= Y.encodeStateVector(this.doc))
+  };
 
   constructor(
     readonly name: string,
@@ -144,7 +152,7 @@ export class Room {
 
   join(connection: Connection): void {
     this.connections.add(connection);
-    connection.send(encodeSyncStep1(this.doc));
+    connection.send(encodeSyncStep1(this.doc, this.encoded.stateVector()));
     const present = [...this.awareness.getStates().keys()];
     if (present.length) connection.send(encodeAwareness(this.awareness, present));
     this.greet(connection);
@@ -186,6 +194,8 @@ export class Room {
    * sync step 2 on connect, and a full doc must still let clients sync.
    */
   private admit(connection: Connection, update: Uint8Array, decoded: DecodedUpdate): void {
+    // Whatever comes of it, the update may change the doc's encodings (an update waiting for dependencies too).
+    this.forgetEncodings();
     const refusal = connection.readOnly
       ? new Rejection(CLOSE_READ_ONLY, 'read-only: viewers cannot change this board')
       : this.degradedReason
@@ -217,6 +227,7 @@ export class Room {
     const refusal = pendingRefusal(this.docLimits, this.doc);
     if (!refusal) return;
     dropPending(this.doc);
+    this.forgetEncodings();
     throw refusal;
   }
 
@@ -301,7 +312,13 @@ export class Room {
     for (const connection of this.connections) if (connection !== except) connection.send(message);
   }
 
+  private forgetEncodings(): void {
+    this.wholeStateCache = null;
+    this.stateVectorCache = null;
+  }
+
   private handleUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.forgetEncodings();
     if (origin === LOADED_FROM_STORAGE) return;
     this.recount();
     this.receivedBytes += update.length;
