@@ -152,6 +152,15 @@ describe('schema admission', () => {
     expect(guard.counts).toEqual({ settledByFirstPass: 5, checkedOnCopy: 0, copiesBuilt: 0 });
   });
 
+  it('refuses a deleted required field, tags or notes from the decoded update alone, without the copy', () => {
+    const { room, refusals, send } = boardRoom();
+    const guard = room.guard as SchemaAdmission;
+    const [deal] = readDeals(room.doc);
+    send((doc) => dealsOf(doc).get(deal.id)!.delete('stageId'));
+    expect(refusals[0]).toMatch(new RegExp(`deals\\.${deal.id}\\.stageId is missing`));
+    expect(guard.counts).toEqual({ settledByFirstPass: 0, checkedOnCopy: 0, copiesBuilt: 0 });
+  });
+
   it('keeps the lazily built copy in step with settled edits and server writes, and drops it after a refusal', () => {
     const { room, refusals, member, send, replica } = boardRoom();
     const guard = room.guard as SchemaAdmission;
@@ -165,11 +174,15 @@ describe('schema admission', () => {
     send((doc) => deleteDeal(doc, first.id));
     renameStage(room.doc, readStages(room.doc)[0].id, 'Renamed by an admin');
     Y.applyUpdate(replica, Y.encodeStateAsUpdate(room.doc, Y.encodeStateVector(replica)));
-    // A deleted required field is known only on the copy: it must hold the edits above to judge this one.
-    send((doc) => dealsOf(doc).get(added)!.delete('stageId'));
+    // A record with a missing field is judged on the copy: it must hold the edits above (the deal's new title).
+    send((doc) => {
+      const copy = new Y.Map<unknown>();
+      dealsOf(doc).set('copied', copy);
+      for (const [key, value] of dealsOf(doc).get(added)!.entries()) if (key !== 'stageId') copy.set(key, key === 'id' ? 'copied' : value instanceof Y.AbstractType ? new Y.Map() : value);
+    });
     expect(member.closed[0]?.[0]).toBe(4422);
-    expect(refusals[0]).toMatch(new RegExp(`deals\\.${added}\\.stageId is missing`));
-    expect(guard.counts.copiesBuilt).toBe(1);
+    expect(refusals[0]).toMatch(/deals\.copied\.(stageId is missing|notes must be a Y\.Text)/);
+    expect(guard.counts).toMatchObject({ checkedOnCopy: 2, copiesBuilt: 1 });
     // The refused update reached the copy: it is built again for the next check, from the real doc.
     const colleague = connection('bob');
     room.join(colleague.conn);

@@ -8,7 +8,8 @@ import { buildSamplePipeline } from '../../shared/sample-pipeline.ts';
 import { firstPass, KnownState } from './first-pass.ts';
 
 /**
- * The first pass may settle an update (skip the admission copy) only when the exact check would accept it: random
+ * The first pass may settle an update (skip the admission copy) only when the exact check would accept it, and call
+ * a refusal certain (no copy needed to refuse) only when the exact check would refuse it: random
  * edits, valid and invalid, made with the shared accessors and with raw Yjs writes by replicas that are sometimes
  * behind the server (so their writes race others'), checked both ways against the server's doc.
  */
@@ -54,7 +55,7 @@ function boardEdit(doc: Y.Doc, { kind, a, b, c }: Op): void {
   const id = pick(ids, a);
   const deal = doc.getMap<Y.Map<unknown>>('deals').get(id);
   const raw = deal instanceof Y.Map ? deal : null;
-  switch (kind % 20) {
+  switch (kind % 21) {
     case 0: return updateDeal(doc, id, { value: b, title: `Deal ${c}` });
     case 1: return moveDeal(doc, id, stageId(b), c % 5);
     case 2: return updateDeal(doc, id, { tags: b % 3 ? ['vip', `t${c % 4}`] : [] });
@@ -84,7 +85,17 @@ function boardEdit(doc: Y.Doc, { kind, a, b, c }: Op): void {
     });
     case 17: return doc.getMap('meta').set(pick(['name', 'schemaVersion', 'extra'], b), pick(VALUES, c));
     case 18: return; // nothing: an empty update
-    default: return void raw?.set(pick(['title', 'value', 'stageId', 'ownerId', 'expectedCloseDate'], b), pick(VALUES, c));
+    case 19: return void raw?.set(pick(['title', 'value', 'stageId', 'ownerId', 'expectedCloseDate'], b), pick(VALUES, c));
+    default: return doc.transact(() => {
+      // A field deleted, and the whole record replaced in the same update: the deletion is refilled.
+      if (!raw) return;
+      raw.delete(pick(['title', 'stageId', 'tags', 'notes', 'ownerId'], b));
+      const replacement = new Y.Map<unknown>();
+      doc.getMap('deals').set(id, replacement);
+      for (const [key, value] of Object.entries(raw.toJSON())) if (key !== 'tags' && key !== 'notes') replacement.set(key, value);
+      replacement.set('tags', new Y.Map());
+      replacement.set('notes', new Y.Text());
+    });
   }
 }
 
@@ -103,7 +114,7 @@ function contactEdit(doc: Y.Doc, { kind, a, b, c }: Op): void {
 }
 
 /** Replay `ops` against a server doc: every update is checked both ways; the accepted ones reach the server. */
-function run(kind: DocKind, seed: Y.Doc, ops: Op[]): { settled: number; copy: number } {
+function run(kind: DocKind, seed: Y.Doc, ops: Op[]): { settled: number; copy: number; certain: number } {
   const server = new Y.Doc();
   Y.applyUpdate(server, Y.encodeStateAsUpdate(seed));
   const known = new KnownState();
@@ -112,7 +123,7 @@ function run(kind: DocKind, seed: Y.Doc, ops: Op[]): { settled: number; copy: nu
     Y.applyUpdate(replica, Y.encodeStateAsUpdate(server));
     return replica;
   });
-  const counts = { settled: 0, copy: 0 };
+  const counts = { settled: 0, copy: 0, certain: 0 };
   for (const step of ops) {
     const replica = replicas[step.replica];
     const sent: Uint8Array[] = [];
@@ -131,6 +142,10 @@ function run(kind: DocKind, seed: Y.Doc, ops: Op[]): { settled: number; copy: nu
         counts.settled++;
         expect(exact, 'an update the first pass settled is refused by the exact check').toBeNull();
       } else counts.copy++;
+      if (pass.certain) {
+        counts.certain++;
+        expect(exact, 'a refusal the first pass calls certain is accepted by the exact check').not.toBeNull();
+      }
       if (!pass.problem && !exact) Y.applyUpdate(server, update, 'client');
       else {
         // A refused client reconnects and starts from the server's state.
@@ -151,17 +166,20 @@ describe('first pass of the admission check', () => {
   it('settles only board updates the exact check accepts', { timeout: 300_000 }, () => {
     let settled = 0;
     let copy = 0;
+    let certain = 0;
     fc.assert(
       fc.property(fc.array(op, { minLength: 5, maxLength: 60 }), (ops) => {
         const counts = run('board', board, ops);
         settled += counts.settled;
         copy += counts.copy;
+        certain += counts.certain;
       }),
       { numRuns: 80 }
     );
     // Both paths are exercised: ordinary edits are settled, the rest goes to the copy.
     expect(settled).toBeGreaterThan(300);
     expect(copy).toBeGreaterThan(300);
+    expect(certain).toBeGreaterThan(20);
   });
 
   it('settles only contacts updates the exact check accepts', { timeout: 300_000 }, () => {

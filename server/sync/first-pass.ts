@@ -13,6 +13,11 @@ export interface FirstPass {
    * Such an update needs no check on the admission copy. False: the copy decides.
    */
   settled: boolean;
+  /**
+   * The problem is one the exact check finds too, whatever else happens: a deletion nothing in the update refills.
+   * (A bad written value is refused early even when it might lose to a concurrent write.)
+   */
+  certain?: boolean;
 }
 
 /**
@@ -48,6 +53,9 @@ export function firstPass(doc: Y.Doc, kind: DocKind, decoded: DecodedUpdate, kno
   /** Items of the doc whose value an item of this update replaces (it names them as its left origin). */
   const replaced = new Set<Y.Item>();
   const touched = new Set<Y.Map<unknown>>();
+  /** Where the update's items land, when every place is known exactly: then a deletion nothing refills is certain. */
+  const targets = new Map<Y.AbstractType<any>, Set<string | null>>();
+  let placesExact = true;
 
   for (const struct of decoded.structs) {
     if (settled) {
@@ -56,12 +64,21 @@ export function firstPass(doc: Y.Doc, kind: DocKind, decoded: DecodedUpdate, kno
       if (!(struct instanceof Y.Item) || struct.id.clock !== expected) settled = false;
       else nextClock.set(client, expected + struct.length);
     }
-    if (!(struct instanceof Y.Item) || struct.content instanceof Y.ContentDeleted) {
+    if (!(struct instanceof Y.Item)) {
       settled = false;
+      if (struct.id.clock + struct.length > Y.getState(store, struct.id.client)) placesExact = false;
       continue;
     }
     if (struct.id.clock < Y.getState(store, struct.id.client)) continue; // already in the doc
     const exact = exactPlace(doc, struct);
+    if (exact) {
+      const keys = targets.get(exact.parent) ?? new Set();
+      targets.set(exact.parent, keys.add(exact.key));
+    } else placesExact = false;
+    if (struct.content instanceof Y.ContentDeleted) {
+      settled = false;
+      continue;
+    }
     const place = exact ?? loosePlace(doc, kind, struct);
     if (place === null) {
       settled = false;
@@ -86,8 +103,11 @@ export function firstPass(doc: Y.Doc, kind: DocKind, decoded: DecodedUpdate, kno
       if (struct.origin.clock === left.id.clock + left.length - 1) replaced.add(left);
     }
   }
-  if (!settled) return { problem: null, settled: false };
-  if (!deletionsSettled(doc, decoded, recordsRoot, replaced, touched)) return { problem: null, settled: false };
+  // Nothing waits in the doc that this update could complete: its deletions are all there is to know.
+  if (store.pendingStructs !== null || store.pendingDs !== null) return { problem: null, settled: false };
+  const deletions = deletionsCheck(doc, kind, decoded, replaced, touched, placesExact ? targets : null);
+  if (deletions.problem) return { problem: deletions.problem, settled: false, certain: true };
+  if (!settled || !deletions.settled) return { problem: null, settled: false };
   for (const record of touched) {
     if (record._item?.deleted || known.records.has(record)) continue;
     const key = record._item!.parentSub!;
@@ -171,8 +191,22 @@ function recordOf(type: Y.AbstractType<any>, depth: number): Y.Map<unknown> {
   return record as Y.Map<unknown>;
 }
 
-/** Does every deletion of the update leave the records it touches valid (see firstPass)? Adds those records to `touched`. */
-function deletionsSettled(doc: Y.Doc, decoded: DecodedUpdate, recordsRoot: string, replaced: ReadonlySet<Y.Item>, touched: Set<Y.Map<unknown>>): boolean {
+/**
+ * The update's deletions. Settled: each leaves the records it touches valid (see firstPass; those records are added
+ * to `touched`). A problem: a deletion the exact check refuses whatever else happens, found when the place of every
+ * item of the update is known (`targets`, else null) and none refills what is deleted: a live item of `meta` or of
+ * the stages list, a stage's field other than its name, or a required field, `tags` or `notes` of a record that stays.
+ */
+function deletionsCheck(
+  doc: Y.Doc,
+  kind: DocKind,
+  decoded: DecodedUpdate,
+  replaced: ReadonlySet<Y.Item>,
+  touched: Set<Y.Map<unknown>>,
+  targets: ReadonlyMap<Y.AbstractType<any>, ReadonlySet<string | null>> | null
+): { settled: boolean; problem: SchemaProblem | null } {
+  const unsettled = { settled: false, problem: null };
+  const recordsRoot = kind === 'board' ? 'deals' : 'contacts';
   const deleted: Y.Item[] = [];
   for (const [client, ranges] of decoded.ds.clients) {
     const structs = doc.store.clients.get(client);
@@ -180,41 +214,71 @@ function deletionsSettled(doc: Y.Doc, decoded: DecodedUpdate, recordsRoot: strin
     for (const { clock, len } of ranges) {
       if (len === 0) continue;
       // A deletion of something the doc does not hold yet (the update's own items, or changes on the way).
-      if (!structs || clock + len > state) return false;
+      if (!structs || clock + len > state) return unsettled;
       for (let index = Y.findIndexSS(structs, clock); index < structs.length && structs[index].id.clock < clock + len; index++) {
         const struct = structs[index];
         if (!struct.deleted) deleted.push(struct as Y.Item);
       }
     }
   }
-  if (!deleted.length) return true;
+  if (!deleted.length) return { settled: true, problem: null };
   const removed = new Set(deleted);
+  const refilled = (type: Y.AbstractType<any>, key: string | null) => targets === null || Boolean(targets.get(type)?.has(key));
+  let settled = true;
   for (const item of deleted) {
-    const { root, keys } = locate(doc, item.parent as Y.AbstractType<any>);
-    if (root !== recordsRoot) return false;
-    // A whole record removed: allowed (a list position in the records map is not a record).
-    if (keys.length === 0) {
-      if (item.parentSub === null) return false;
+    const parent = item.parent as Y.AbstractType<any>;
+    const key = item.parentSub;
+    const { root, keys } = locate(doc, parent);
+    if (targets !== null && root === 'meta') return { settled: false, problem: { path: pathOf(root, keys, key), reason: 'is written by the server only' } };
+    if (targets !== null && root === 'stages' && keys.length === 0) {
+      return { settled: false, problem: { path: 'stages', reason: 'cannot be added, removed or reordered by a client' } };
+    }
+    if (targets !== null && root === 'stages' && keys.length === 1 && key !== 'name') {
+      return { settled: false, problem: { path: pathOf(root, keys, key), reason: 'cannot be changed by a client (only a stage’s name)' } };
+    }
+    if (root !== recordsRoot) {
+      settled = false;
       continue;
     }
-    if (keys[0] === null) return false;
-    const record = recordOf(item.parent as Y.AbstractType<any>, keys.length);
+    // A whole record removed: allowed (a list position in the records map is not a record).
+    if (keys.length === 0) {
+      if (key === null) settled = false;
+      continue;
+    }
+    if (keys[0] === null) {
+      settled = false;
+      continue;
+    }
+    const record = recordOf(parent, keys.length);
     const recordItem = record._item!;
     if (recordItem.deleted || removed.has(recordItem)) continue; // inside a record that is gone
-    const key = item.parentSub;
     if (keys.length === 1) {
-      if (key === null) return false;
+      if (key === null) {
+        settled = false;
+        continue;
+      }
       if (!replaced.has(item)) {
         // Left empty: only an optional field may be.
-        if (key === 'tags' || key === 'notes') return false;
-        if (checkField(recordsRoot === 'deals' ? 'deal' : 'contact', keys[0], key, undefined) !== null) return false;
+        const problem =
+          key === 'notes'
+            ? { path: pathOf(root, keys, key), reason: 'cannot be replaced or removed by a client' }
+            : key === 'tags' && kind === 'board'
+              ? { path: pathOf(root, keys, key), reason: 'is missing' }
+              : checkField(kind === 'board' ? 'deal' : 'contact', keys[0], key, undefined);
+        if (problem) {
+          const stays = !refilled(recordItem.parent as Y.AbstractType<any>, recordItem.parentSub) && !refilled(record, key);
+          if (stays) return { settled: false, problem };
+          settled = false;
+          continue;
+        }
       }
     } else if (!(keys.length === 2 && ((keys[1] === 'tags' && key !== null) || (keys[1] === 'notes' && key === null)))) {
-      return false;
+      settled = false;
+      continue;
     }
     touched.add(record);
   }
-  return true;
+  return settled ? { settled, problem: null } : unsettled;
 }
 
 /** `deals.<id>.tags.<tag>`: where a write lands, for a refusal's reason. */
