@@ -163,6 +163,8 @@ export class Room {
     try {
       if (message[0] === MESSAGE_AWARENESS) this.presence.count(connection, 'any');
       if (message[0] === MESSAGE_QUERY_AWARENESS) this.presence.count(connection, 'own');
+      // An update that only waits for dependencies changes the doc's encodings without an update event.
+      const { pendingStructs, pendingDs } = this.doc.store;
       const replies = readMessage(
         message,
         this,
@@ -174,7 +176,10 @@ export class Room {
           return own;
         }
       );
-      if (message[0] === MESSAGE_SYNC) this.refuseLingeringPending();
+      if (message[0] === MESSAGE_SYNC) {
+        if (this.doc.store.pendingStructs !== pendingStructs || this.doc.store.pendingDs !== pendingDs) this.forgetEncodings();
+        this.refuseLingeringPending();
+      }
       for (const reply of replies) connection.send(reply);
     } catch (error) {
       const rejection = error instanceof Rejection ? error : new ProtocolError((error as Error).message);
@@ -194,8 +199,6 @@ export class Room {
    * sync step 2 on connect, and a full doc must still let clients sync.
    */
   private admit(connection: Connection, update: Uint8Array, decoded: DecodedUpdate): void {
-    // Whatever comes of it, the update may change the doc's encodings (an update waiting for dependencies too).
-    this.forgetEncodings();
     const refusal = connection.readOnly
       ? new Rejection(CLOSE_READ_ONLY, 'read-only: viewers cannot change this board')
       : this.degradedReason
