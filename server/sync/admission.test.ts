@@ -139,6 +139,65 @@ describe('schema admission', () => {
     expect(readDeals(room.doc).some((deal) => deal.title === 'After the rename')).toBe(true);
   });
 
+  it('settles ordinary edits in the first pass, without building the admission copy', () => {
+    const { room, refusals, send } = boardRoom();
+    const guard = room.guard as SchemaAdmission;
+    const [first, second] = readDeals(room.doc);
+    send((doc) => updateDeal(doc, first.id, { title: 'Renamed', value: 20, tags: ['a', 'b'] }));
+    send((doc) => moveDeal(doc, second.id, readStages(doc)[2].id, 0));
+    send((doc) => dealNotes(doc, first.id)!.insert(0, 'Call back'));
+    send((doc) => updateDeal(doc, first.id, { tags: ['b'] }));
+    send((doc) => deleteDeal(doc, second.id));
+    expect(refusals).toEqual([]);
+    expect(guard.counts).toEqual({ settledByFirstPass: 5, checkedOnCopy: 0, copiesBuilt: 0 });
+  });
+
+  it('refuses a deleted required field, tags or notes from the decoded update alone, without the copy', () => {
+    const { room, refusals, send } = boardRoom();
+    const guard = room.guard as SchemaAdmission;
+    const [deal] = readDeals(room.doc);
+    send((doc) => dealsOf(doc).get(deal.id)!.delete('stageId'));
+    expect(refusals[0]).toMatch(new RegExp(`deals\\.${deal.id}\\.stageId is missing`));
+    expect(guard.counts).toEqual({ settledByFirstPass: 0, checkedOnCopy: 0, copiesBuilt: 0 });
+  });
+
+  it('keeps the lazily built copy in step with settled edits and server writes, and drops it after a refusal', () => {
+    const { room, refusals, member, send, replica } = boardRoom();
+    const guard = room.guard as SchemaAdmission;
+    const [first, second] = readDeals(room.doc);
+    // A new deal needs the copy: it is built now.
+    let added = '';
+    send((doc) => (added = addDeal(doc, readStages(doc)[0].id, { title: 'New', value: 1 })));
+    expect(guard.counts.copiesBuilt).toBe(1);
+    // Settled edits and a server write reach the copy only when the next check needs it.
+    send((doc) => updateDeal(doc, added, { title: 'Edited' }));
+    send((doc) => deleteDeal(doc, first.id));
+    renameStage(room.doc, readStages(room.doc)[0].id, 'Renamed by an admin');
+    Y.applyUpdate(replica, Y.encodeStateAsUpdate(room.doc, Y.encodeStateVector(replica)));
+    // A record with a missing field is judged on the copy: it must hold the edits above (the deal's new title).
+    send((doc) => {
+      const copy = new Y.Map<unknown>();
+      dealsOf(doc).set('copied', copy);
+      for (const [key, value] of dealsOf(doc).get(added)!.entries()) if (key !== 'stageId') copy.set(key, key === 'id' ? 'copied' : value instanceof Y.AbstractType ? new Y.Map() : value);
+    });
+    expect(member.closed[0]?.[0]).toBe(4422);
+    expect(refusals[0]).toMatch(/deals\.copied\.(stageId is missing|notes must be a Y\.Text)/);
+    expect(guard.counts).toMatchObject({ checkedOnCopy: 2, copiesBuilt: 1 });
+    // The refused update reached the copy: it is built again for the next check, from the real doc.
+    const colleague = connection('bob');
+    room.join(colleague.conn);
+    const fresh = new Y.Doc();
+    Y.applyUpdate(fresh, Y.encodeStateAsUpdate(room.doc));
+    const before = Y.encodeStateVector(fresh);
+    addDeal(fresh, readStages(fresh)[1].id, { title: 'Second new' });
+    room.receive(colleague.conn, encodeDocUpdate(Y.encodeStateAsUpdate(fresh, before)));
+    expect(colleague.closed).toEqual([]);
+    expect(guard.counts.copiesBuilt).toBe(2);
+    expect(readDeals(room.doc).map((deal) => deal.title)).toEqual(expect.arrayContaining(['Edited', 'Second new']));
+    expect(readDeals(room.doc).some((deal) => deal.id === first.id)).toBe(false);
+    expect(readDeals(room.doc).some((deal) => deal.id === second.id)).toBe(true);
+  });
+
   it('checks the contacts doc too', () => {
     const refusals: string[] = [];
     const room = new Room('contacts:w1', {

@@ -43,11 +43,27 @@ export class ProtocolError extends Rejection {
   }
 }
 
-export function encodeSyncStep1(doc: Y.Doc): Uint8Array {
+/** Sync step 1 (the state vector): `stateVector` when the caller has it encoded already. */
+export function encodeSyncStep1(doc: Y.Doc, stateVector: Uint8Array = Y.encodeStateVector(doc)): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MESSAGE_SYNC);
-  syncProtocol.writeSyncStep1(encoder, doc);
+  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1);
+  encoding.writeVarUint8Array(encoder, stateVector);
   return encoding.toUint8Array(encoder);
+}
+
+/**
+ * A doc's whole state and state vector, encoded once until the doc changes (a room keeps them): every fresh client's
+ * first sync, and every sync step 1 the server sends, reuse them instead of encoding the doc again.
+ */
+export interface EncodedDoc {
+  wholeState(): Uint8Array;
+  stateVector(): Uint8Array;
+}
+
+/** An encoded state vector that names no client: a fresh client, which needs the whole doc. */
+function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return stateVector.length === 1 && stateVector[0] === 0;
 }
 
 export function encodeDocUpdate(update: Uint8Array): Uint8Array {
@@ -83,7 +99,7 @@ export type AdmitAwareness = (update: Uint8Array) => Uint8Array | null;
  */
 export function readMessage(
   message: Uint8Array,
-  target: { doc: Y.Doc; awareness: awarenessProtocol.Awareness },
+  target: { doc: Y.Doc; awareness: awarenessProtocol.Awareness; encoded?: EncodedDoc },
   origin: unknown,
   admit: AdmitUpdate = () => {},
   admitAwareness: AdmitAwareness = (update) => update
@@ -105,7 +121,7 @@ export function readMessage(
   }
   switch (type) {
     case MESSAGE_SYNC:
-      return readSync(syncType, body!, target.doc, origin, admit);
+      return readSync(syncType, body!, target.doc, origin, admit, target.encoded);
     case MESSAGE_AWARENESS: {
       const admitted = admitAwareness(body!);
       if (!admitted) return [];
@@ -131,17 +147,22 @@ export function readMessage(
  * the client which of its changes the server holds (the UI's "not yet confirmed" count), and the client answers
  * with anything the server lacks. A stock client handles both as usual.
  */
-function readSync(syncType: number, body: Uint8Array, doc: Y.Doc, origin: unknown, admit: AdmitUpdate): Uint8Array[] {
+function readSync(syncType: number, body: Uint8Array, doc: Y.Doc, origin: unknown, admit: AdmitUpdate, encoded?: EncodedDoc): Uint8Array[] {
   switch (syncType) {
     case syncProtocol.messageYjsSyncStep1: {
       const reply = encoding.createEncoder();
       encoding.writeVarUint(reply, MESSAGE_SYNC);
-      try {
-        syncProtocol.writeSyncStep2(reply, doc, body);
-      } catch (error) {
-        throw new ProtocolError(`malformed state vector: ${(error as Error).message}`);
+      if (encoded && isEmptyStateVector(body)) {
+        encoding.writeVarUint(reply, syncProtocol.messageYjsSyncStep2);
+        encoding.writeVarUint8Array(reply, encoded.wholeState());
+      } else {
+        try {
+          syncProtocol.writeSyncStep2(reply, doc, body);
+        } catch (error) {
+          throw new ProtocolError(`malformed state vector: ${(error as Error).message}`);
+        }
       }
-      return [encoding.toUint8Array(reply), encodeSyncStep1(doc)];
+      return [encoding.toUint8Array(reply), encodeSyncStep1(doc, encoded?.stateVector())];
     }
     case syncProtocol.messageYjsSyncStep2:
     case syncProtocol.messageYjsUpdate: {

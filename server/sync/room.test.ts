@@ -3,7 +3,9 @@ import * as Y from 'yjs';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as encoding from 'lib0/encoding';
 import { Room, type Connection } from './room.ts';
-import { MESSAGE_AWARENESS, encodeDocUpdate } from './protocol.ts';
+import { MESSAGE_AWARENESS, encodeDocUpdate, encodeSyncStep1 } from './protocol.ts';
+import * as decoding from 'lib0/decoding';
+import * as syncProtocol from 'y-protocols/sync';
 
 function connection(userId: string) {
   const sent: Uint8Array[] = [];
@@ -39,6 +41,45 @@ describe('room', () => {
     expect(stored).toHaveLength(1);
     expect(bob.sent.length).toBe(before.bob + 1);
     expect(ann.sent.length).toBe(before.ann);
+  });
+
+  it('answers every fresh client with the whole doc, encoded once until the doc changes, and never a stale one', () => {
+    const { room } = makeRoom();
+    const saved = new Y.Doc();
+    saved.getMap('m').set('k', 1);
+    room.load([Y.encodeStateAsUpdate(saved)]);
+    /** A fresh stock client: its first sync step 1, and the doc it builds from the server's step 2. */
+    const freshSync = () => {
+      const client = connection('fresh');
+      room.join(client.conn);
+      room.receive(client.conn, encodeSyncStep1(new Y.Doc()));
+      const doc = new Y.Doc();
+      for (const message of client.sent) {
+        const decoder = decoding.createDecoder(message);
+        if (decoding.readVarUint(decoder) === 0) syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, null);
+      }
+      room.leave(client.conn);
+      return { doc, stepTwo: client.sent.find((message) => message[0] === 0 && message[1] === 1)! };
+    };
+    const first = freshSync();
+    const second = freshSync();
+    expect(second.stepTwo).toEqual(first.stepTwo);
+    expect(second.doc.getMap('m').toJSON()).toEqual({ k: 1 });
+    const encoded = room.encoded.wholeState();
+    expect(room.encoded.wholeState()).toBe(encoded); // not encoded again while nothing changed
+    // A client's edit, then a server write: each reaches the next fresh client.
+    const ann = connection('ann');
+    room.join(ann.conn);
+    const edit = new Y.Doc();
+    Y.applyUpdate(edit, Y.encodeStateAsUpdate(room.doc));
+    const before = Y.encodeStateVector(edit);
+    edit.getMap('m').set('k', 2);
+    room.receive(ann.conn, encodeDocUpdate(Y.encodeStateAsUpdate(edit, before)));
+    expect(freshSync().doc.getMap('m').toJSON()).toEqual({ k: 2 });
+    expect(room.encoded.wholeState()).not.toBe(encoded);
+    room.doc.getMap('m').set('server', true);
+    expect(freshSync().doc.getMap('m').toJSON()).toEqual({ k: 2, server: true });
+    expect(freshSync().doc.getMap('m').toJSON()).toEqual(room.doc.getMap('m').toJSON());
   });
 
   it('does not store what it replays from storage', () => {

@@ -4,6 +4,7 @@ import type { Role } from '../../shared/api.ts';
 import { clocksAfter, encodeAccess, encodeStored, type AccessState, type Extension } from '../../shared/sync-extensions.ts';
 import { checkLoad, docLimits, dropPending, growthRefusal, itemsIn, pendingBytes, pendingRefusal, shapeOf, worstCaseGrowth, type DocLimits } from './doc-limits.ts';
 import type { UpdateGuard } from './admission.ts';
+import type { DecodedUpdate } from './first-pass.ts';
 import { DEFAULT_PRESENCE_LIMITS, PresenceGuard, type PresenceLimits } from './presence-guard.ts';
 import {
   CLOSE_DOC_DEGRADED,
@@ -12,6 +13,7 @@ import {
   encodeAwareness,
   encodeDocUpdate,
   encodeSyncStep1,
+  type EncodedDoc,
   MESSAGE_AWARENESS,
   MESSAGE_QUERY_AWARENESS,
   MESSAGE_SYNC,
@@ -99,6 +101,13 @@ export class Room {
   guard: UpdateGuard | null = null;
   /** Why the doc is read-only for everyone (it failed to load, migrate or validate), or null when it is healthy. */
   private degradedReason: string | null = null;
+  /** The doc's whole state and state vector, encoded at most once per change (protocol.ts: EncodedDoc). */
+  private wholeStateCache: Uint8Array | null = null;
+  private stateVectorCache: Uint8Array | null = null;
+  readonly encoded: EncodedDoc = {
+    wholeState: () => (this.wholeStateCache ??= Y.encodeStateAsUpdate(this.doc)),
+    stateVector: () => (this.stateVectorCache ??= Y.encodeStateVector(this.doc))
+  };
 
   constructor(
     readonly name: string,
@@ -149,7 +158,7 @@ export class Room {
 
   join(connection: Connection): void {
     this.connections.add(connection);
-    connection.send(encodeSyncStep1(this.doc));
+    connection.send(encodeSyncStep1(this.doc, this.encoded.stateVector()));
     const present = [...this.awareness.getStates().keys()];
     if (present.length) connection.send(encodeAwareness(this.awareness, present));
     this.greet(connection);
@@ -160,18 +169,23 @@ export class Room {
     try {
       if (message[0] === MESSAGE_AWARENESS) this.presence.count(connection, 'any');
       if (message[0] === MESSAGE_QUERY_AWARENESS) this.presence.count(connection, 'own');
+      // An update that only waits for dependencies changes the doc's encodings without an update event.
+      const { pendingStructs, pendingDs } = this.doc.store;
       const replies = readMessage(
         message,
         this,
         connection,
-        (update, decoded) => this.admit(connection, update, shapeOf(decoded)),
+        (update, decoded) => this.admit(connection, update, decoded),
         (update) => {
           const own = this.presence.admit(connection, update);
           if (own) this.presence.count(connection, 'own');
           return own;
         }
       );
-      if (message[0] === MESSAGE_SYNC) this.refuseLingeringPending();
+      if (message[0] === MESSAGE_SYNC) {
+        if (this.doc.store.pendingStructs !== pendingStructs || this.doc.store.pendingDs !== pendingDs) this.forgetEncodings();
+        this.refuseLingeringPending();
+      }
       for (const reply of replies) connection.send(reply);
     } catch (error) {
       const rejection = error instanceof Rejection ? error : new ProtocolError((error as Error).message);
@@ -190,15 +204,15 @@ export class Room {
    * May this update reach the doc? Updates that change nothing always may: a viewer's client sends its (empty)
    * sync step 2 on connect, and a full doc must still let clients sync.
    */
-  private admit(connection: Connection, update: Uint8Array, shape: ReturnType<typeof shapeOf>): void {
+  private admit(connection: Connection, update: Uint8Array, decoded: DecodedUpdate): void {
     const refusal = connection.readOnly
       ? new Rejection(CLOSE_READ_ONLY, 'read-only: viewers cannot change this board')
       : this.degradedReason
         ? new Rejection(CLOSE_DOC_DEGRADED, `read-only until an admin repairs it: ${this.degradedReason}`)
-        : this.growthRefusal(update, shape);
+        : this.growthRefusal(update, shapeOf(decoded));
     if (!refusal) {
       // The "admit update" step's schema check: throws a Rejection (4422) for an update that would break the doc.
-      this.guard?.admit(update, connection);
+      this.guard?.admit(update, connection, decoded);
       return;
     }
     if (Y.snapshotContainsUpdate(Y.snapshot(this.doc), update)) return;
@@ -222,6 +236,7 @@ export class Room {
     const refusal = pendingRefusal(this.docLimits, this.doc);
     if (!refusal) return;
     dropPending(this.doc);
+    this.forgetEncodings();
     throw refusal;
   }
 
@@ -306,7 +321,13 @@ export class Room {
     for (const connection of this.connections) if (connection !== except) connection.send(message);
   }
 
+  private forgetEncodings(): void {
+    this.wholeStateCache = null;
+    this.stateVectorCache = null;
+  }
+
   private handleUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.forgetEncodings();
     if (origin === LOADED_FROM_STORAGE) return;
     this.recount();
     this.receivedBytes += update.length;
