@@ -1,4 +1,3 @@
-import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addDeal, readColumns, readStages } from '../../shared/board-doc.ts';
@@ -6,32 +5,13 @@ import { boardRoom } from '../../shared/rooms.ts';
 import { connectClient, eventually, signUp } from '../support/clients.ts';
 import { postgresStorage, ServerProcess, type Storage } from '../support/server-process.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
+import { missingForInstances } from '../support/redis.ts';
 
 const redisUrl = process.env.REDIS_URL;
 const databaseUrl = process.env.DATABASE_URL;
 
-function redisAnswers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = tcpConnect(Number(port || 6379), hostname);
-    socket.setTimeout(1_000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
-const missing = [
-  !databaseUrl && 'DATABASE_URL is not set',
-  !redisUrl && 'REDIS_URL is not set',
-  redisUrl && !(await redisAnswers(redisUrl)) && `nothing answers at REDIS_URL (${redisUrl})`
-].filter(Boolean);
-if (missing.length) console.warn(`Redis outage: skipped: ${missing.join('; ')}`);
+const missing = await missingForInstances('Redis outage');
 
 const listedIds = (doc: Y.Doc) => [...readColumns(doc).values()].flatMap((column) => column.map((deal) => deal.id));
 const readyz = async (server: ServerProcess) => {

@@ -1,4 +1,3 @@
-import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addDeal, readColumns, readMeta, readStages } from '../../shared/board-doc.ts';
@@ -9,33 +8,12 @@ import { api, connectClient, eventually, signUp, signUpColleague, type Account }
 import { Haproxy } from '../support/haproxy.ts';
 import { MailFolder, mailboxes } from '../support/mail.ts';
 import { freePort, pgliteStorage, postgresStorage, ServerProcess, type Storage } from '../support/server-process.ts';
+import { missingForInstances } from '../support/redis.ts';
 
-/** Does anything answer on the host and port of this redis:// URL? */
-function redisAnswers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = tcpConnect(Number(port || 6379), hostname);
-    socket.setTimeout(1_000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 const redisUrl = process.env.REDIS_URL;
 const databaseUrl = process.env.DATABASE_URL;
-const missing = [
-  !databaseUrl && 'DATABASE_URL is not set (several instances share one Postgres)',
-  !redisUrl && 'REDIS_URL is not set',
-  redisUrl && !(await redisAnswers(redisUrl)) && `nothing answers at REDIS_URL (${redisUrl})`,
-  !Haproxy.available() && 'haproxy is not installed (apt-get install haproxy)'
-].filter(Boolean);
-if (missing.length) console.warn(`several instances: skipped: ${missing.join('; ')}`);
+const missing = await missingForInstances('several instances', [!Haproxy.available() && 'haproxy is not installed (apt-get install haproxy)']);
 
 type Client = ReturnType<typeof connectClient> & { closes: number[] };
 

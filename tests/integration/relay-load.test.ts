@@ -1,4 +1,3 @@
-import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../server/store/db.ts';
 import { openDb } from '../../server/store/db.ts';
@@ -10,32 +9,13 @@ import { serverWrite } from '../../server/sync/room.ts';
 import { Rooms } from '../../server/sync/rooms.ts';
 import { eventually } from '../support/clients.ts';
 import { postgresStorage, type Storage } from '../support/server-process.ts';
+import { missingForInstances } from '../support/redis.ts';
 
 const redisUrl = process.env.REDIS_URL;
 const databaseUrl = process.env.DATABASE_URL;
 
-function redisAnswers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = tcpConnect(Number(port || 6379), hostname);
-    socket.setTimeout(1_000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
-const missing = [
-  !databaseUrl && 'DATABASE_URL is not set',
-  !redisUrl && 'REDIS_URL is not set',
-  redisUrl && !(await redisAnswers(redisUrl)) && `nothing answers at REDIS_URL (${redisUrl})`
-].filter(Boolean);
-if (missing.length) console.warn(`relay load race: skipped: ${missing.join('; ')}`);
+const missing = await missingForInstances('relay load race');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ROOM = 'relay:race';
