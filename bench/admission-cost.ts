@@ -17,17 +17,21 @@ import { pathToFileURL } from 'node:url';
 
 const FAN_OUT = 20;
 
-const { board } = buildSamplePipeline({ pipelineId: 'p', workspaceId: 'w', ownerId: 'u', now: Date.now() });
+export const { board } = buildSamplePipeline({ pipelineId: 'p', workspaceId: 'w', ownerId: 'u', now: Date.now() });
 
-function room(guarded: boolean): Room {
-  const target = new Room('board:p', { onUpdate() {}, onRejected: (r, c, rejection) => r.disconnect(c, rejection.code, rejection.message) });
+/** A room holding the sample board, with or without the admission check; a refused update closes its sender unless `onRefused` says otherwise. */
+export function room(guarded: boolean, onRefused?: (message: string) => void): Room {
+  const target = new Room('board:p', {
+    onUpdate() {},
+    onRejected: (r, c, rejection) => (onRefused ? onRefused(rejection.message) : r.disconnect(c, rejection.code, rejection.message))
+  });
   target.load([Y.encodeStateAsUpdate(board)]);
   if (guarded) target.guard = new SchemaAdmission('board', target.doc);
   return target;
 }
 
 /** A connection whose client applies every broadcast update to its own doc, as y-websocket does. */
-function watcher(): Connection {
+export function watcher(): Connection {
   const doc = new Y.Doc();
   Y.applyUpdate(doc, Y.encodeStateAsUpdate(board));
   return {

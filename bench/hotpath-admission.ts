@@ -6,44 +6,16 @@
  * how often the admission copy was built, and the server-side cost of one edit without any client applying it.
  */
 import * as Y from 'yjs';
-import * as decoding from 'lib0/decoding';
-import * as syncProtocol from 'y-protocols/sync';
-import { buildSamplePipeline } from '../shared/sample-pipeline.ts';
 import { addDeal, dealNotes, deleteDeal, moveDeal, readDeals, readStages, updateDeal } from '../shared/board-doc.ts';
-import { SchemaAdmission } from '../server/sync/admission.ts';
-import { Room, type Connection } from '../server/sync/room.ts';
-import { encodeDocUpdate, isDocUpdateMessage } from '../server/sync/protocol.ts';
+import type { SchemaAdmission } from '../server/sync/admission.ts';
+import type { Connection } from '../server/sync/room.ts';
+import { encodeDocUpdate } from '../server/sync/protocol.ts';
+import { board, room as sampleRoom, watcher } from './admission-cost.ts';
 
 const FAN_OUT = Number(process.env.FAN_OUT ?? 20);
 const EDITS = 600;
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const MIX = process.env.MIX ?? 'members';
-
-const { board } = buildSamplePipeline({ pipelineId: 'p', workspaceId: 'w', ownerId: 'u', now: Date.now() });
-
-function room(guarded: boolean): Room {
-  const target = new Room('board:p', { onUpdate() {}, onRejected: (r, c, rejection) => { throw new Error(`refused: ${rejection.message}`); } });
-  target.load([Y.encodeStateAsUpdate(board)]);
-  if (guarded) target.guard = new SchemaAdmission('board', target.doc);
-  return target;
-}
-
-/** A connection whose client applies every broadcast update to its own doc, as y-websocket does. */
-function watcher(): Connection {
-  const doc = new Y.Doc();
-  Y.applyUpdate(doc, Y.encodeStateAsUpdate(board));
-  return {
-    id: 'w',
-    userId: 'w',
-    send: (message) => {
-      if (!isDocUpdateMessage(message)) return;
-      const decoder = decoding.createDecoder(message);
-      decoding.readVarUint(decoder);
-      syncProtocol.readSyncMessage(decoder, { length: 0 } as never, doc, 'server');
-    },
-    close() {}
-  };
-}
 
 /** The edits, each as the message a stock client sends (its transaction's update event). `members`: a mix of what people do; `fields`: value and title only. */
 function edits(): Uint8Array[] {
@@ -68,7 +40,9 @@ function edits(): Uint8Array[] {
 }
 
 function fanOutMicros(guarded: boolean, messages: Uint8Array[], fanOut: number): { micros: number; counts?: SchemaAdmission['counts'] } {
-  const target = room(guarded);
+  const target = sampleRoom(guarded, (message) => {
+    throw new Error(`refused: ${message}`);
+  });
   const writer: Connection = { id: 'a', userId: 'a', send() {}, close() {} };
   target.join(writer);
   for (let i = 0; i < fanOut; i++) target.join(watcher());
