@@ -18,6 +18,7 @@ import { pgliteStorage, ServerProcess } from '../tests/support/server-process.ts
 import { signUp, signUpColleague } from '../tests/support/clients.ts';
 import { launchChromium } from '../tests/support/browser.ts';
 import { seedBigBoard } from '../tests/support/big-board.ts';
+import { keyboardMoveLatencies } from './browser-moves.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DEALS = Number(process.env.BIG_BOARD_DEALS ?? 10_000);
@@ -70,39 +71,6 @@ async function openBoard(page: Page, url: string): Promise<{ firstCardMs: number
   await page.waitForTimeout(1_000);
   const longestTaskMs = await page.evaluate(() => (window as unknown as { bigBoard: { longestTask: number } }).bigBoard.longestTask);
   return { firstCardMs, longestTaskMs };
-}
-
-/** Keyboard moves in `mover` until each card is rendered in the watcher's column (as bench/run.ts measures it). */
-async function movePropagation(mover: Page, watcher: Page): Promise<number[]> {
-  const dealId = (await mover.locator('section[aria-label="Lead in"] [data-deal-id]').first().getAttribute('data-deal-id'))!;
-  const samples: number[] = [];
-  for (let i = 0; i < MOVES; i++) {
-    const [key, stage] = i % 2 === 0 ? ['ArrowRight', 'Qualified'] : ['ArrowLeft', 'Lead in'];
-    await watcher.evaluate(
-      ({ dealId, stage }) => {
-        (window as unknown as { arrived: Promise<number> }).arrived = new Promise((resolve) => {
-          const observer = new MutationObserver(() => {
-            if (document.querySelector(`section[aria-label="${stage}"] [data-deal-id="${dealId}"]`)) {
-              observer.disconnect();
-              resolve(Date.now());
-            }
-          });
-          observer.observe(document.body, { childList: true, subtree: true });
-        });
-      },
-      { dealId, stage }
-    );
-    const card = mover.locator(`[data-deal-id="${dealId}"]`);
-    await card.focus();
-    await mover.keyboard.press('Space');
-    await mover.keyboard.press(key);
-    const sent = await mover.evaluate(() => Date.now());
-    await mover.keyboard.press('Space');
-    const arrived = await watcher.evaluate(() => (window as unknown as { arrived: Promise<number> }).arrived);
-    samples.push(arrived - sent);
-    await mover.waitForTimeout(100);
-  }
-  return samples;
 }
 
 /** Frame intervals (rAF) while the mouse drags a card down its column to the bottom edge, then across to the next. */
@@ -167,7 +135,7 @@ async function measure(browser: Browser, build: string, uiDir: string): Promise<
     const annContext = await contextOf(ann.cookie);
     const mover = await annContext.newPage();
     await openBoard(mover, url);
-    const moves = await movePropagation(mover, watcher);
+    const moves = await keyboardMoveLatencies(mover, watcher, MOVES, 100);
     console.log(`  ${build}: move p95 ${percentile(moves, 95)} ms`);
     const frames = await dragFrames(mover);
     console.log(`  ${build}: drag frame p95 ${percentile(frames, 95).toFixed(1)} ms`);

@@ -26,6 +26,7 @@ import { ServerProcess, pgliteStorage, postgresStorage, type Storage } from '../
 import { connectClient, signUp, signUpColleague } from '../tests/support/clients.ts';
 import { boardPageAs, launchChromium } from '../tests/support/browser.ts';
 import { existsSync } from 'node:fs';
+import { keyboardMoveLatencies } from './browser-moves.ts';
 import { DRAG_UPDATES_PER_SECOND, throttle } from '../web/lib/presence.ts';
 import { percentile } from './stats.ts';
 import { compareSystems, MEASURES } from './report.ts';
@@ -211,33 +212,7 @@ async function browserPropagation() {
     const open = async (cookie: string) => (await boardPageAs(browser, server.url, cookie, `/board/${ann.pipelineId}`)).page;
     const mover = await open(ann.cookie);
     const watcher = await open(bob.cookie);
-    const dealId = (await mover.locator('section[aria-label="Lead in"] [data-deal-id]').first().getAttribute('data-deal-id'))!;
-    const samples: number[] = [];
-    for (let i = 0; i < (QUICK ? 5 : 30); i++) {
-      const [key, stage] = i % 2 === 0 ? ['ArrowRight', 'Qualified'] : ['ArrowLeft', 'Lead in'];
-      await watcher.evaluate(
-        ({ dealId, stage }) => {
-          (window as unknown as { arrived: Promise<number> }).arrived = new Promise((resolve) => {
-            const observer = new MutationObserver(() => {
-              if (document.querySelector(`section[aria-label="${stage}"] [data-deal-id="${dealId}"]`)) {
-                observer.disconnect();
-                resolve(Date.now());
-              }
-            });
-            observer.observe(document.body, { childList: true, subtree: true });
-          });
-        },
-        { dealId, stage }
-      );
-      const card = mover.locator(`[data-deal-id="${dealId}"]`);
-      await card.focus();
-      await mover.keyboard.press('Space');
-      await mover.keyboard.press(key);
-      const sent = await mover.evaluate(() => Date.now());
-      await mover.keyboard.press('Space');
-      const arrived = await watcher.evaluate(() => (window as unknown as { arrived: Promise<number> }).arrived);
-      samples.push(arrived - sent);
-    }
+    const samples = await keyboardMoveLatencies(mover, watcher, QUICK ? 5 : 30);
     record('move in browser → rendered in other browser', 'PGlite', samples, 'p95 < 100 ms');
   } finally {
     await browser.close();
