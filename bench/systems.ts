@@ -4,7 +4,7 @@
  * Hocuspocus (both memory only). Their CPU time and memory are read from /proc, so no system reports on itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { api, signUp, type Account } from '../tests/support/clients.ts';
 import { freePort, ServerProcess, type Storage } from '../tests/support/server-process.ts';
@@ -51,10 +51,16 @@ export function rssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
+/** What the bench runs of Lanes: the compiled server `npm start` runs (LANES_SERVER=ts: the sources under tsx). */
+const compiled = process.env.LANES_SERVER !== 'ts';
+
 /** Lanes on its storage, signed up as one admin whose token every bench client uses. */
 export async function startLanes(storage: Storage, nodeArgs: string[] = []): Promise<System & { account: Account; server: ServerProcess; url: string }> {
+  if (compiled && !existsSync(new URL('../dist/server/main.js', import.meta.url))) {
+    throw new Error('no compiled server: run `npm run build` first (or LANES_SERVER=ts to bench the TypeScript sources)');
+  }
   // The bench creates hundreds of boards for one account: the anti-abuse limits are not what is measured.
-  const server = await ServerProcess.start(storage, { CREATE_RATE_LIMIT: '100000', SIGNUP_RATE_LIMIT: '100000', MAIL_RATE_LIMIT: '100000' }, { nodeArgs });
+  const server = await ServerProcess.start(storage, { CREATE_RATE_LIMIT: '100000', SIGNUP_RATE_LIMIT: '100000', MAIL_RATE_LIMIT: '100000' }, { nodeArgs, compiled });
   const account = await signUp(server.url, 'Bench');
   let pipelines = 0;
   const system = {
