@@ -1,5 +1,6 @@
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, type Db } from './db.ts';
+import { openPglite, openPostgres, toWire, type Db } from './db.ts';
 
 describe('PGlite in its worker thread', () => {
   let db: Db;
@@ -50,5 +51,113 @@ describe('PGlite in its worker thread', () => {
     insideDone();
     await expect(transaction).rejects.toThrow('roll back');
     expect(await outside).toEqual([{ n: 0 }]);
+  });
+});
+
+/** A throwaway database on each backend: PGlite always, Postgres when DATABASE_URL is set. */
+const backends: Array<{ label: string; open: () => Promise<{ db: Db; dispose: () => Promise<void> }> }> = [
+  { label: 'PGlite', open: async () => ({ db: await openPglite('memory://'), dispose: async () => {} }) }
+];
+if (process.env.DATABASE_URL) {
+  const baseUrl = process.env.DATABASE_URL;
+  backends.push({
+    label: 'Postgres',
+    open: async () => {
+      const name = `lanes_dbtest_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+      const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`CREATE DATABASE ${name}`);
+      const url = new URL(baseUrl);
+      url.pathname = `/${name}`;
+      return {
+        db: openPostgres(url.toString()),
+        dispose: async () => {
+          await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await admin.end();
+        }
+      };
+    }
+  });
+}
+
+describe.each(backends)('statements in one batch on $label', ({ open }) => {
+  let db: Db;
+  let dispose: () => Promise<void>;
+  beforeAll(async () => {
+    ({ db, dispose } = await open());
+    await db.exec('CREATE TABLE notes (id integer PRIMARY KEY, body bytea NOT NULL, tag text UNIQUE)');
+  }, 120_000);
+  afterAll(async () => {
+    await db.close();
+    await dispose();
+  });
+
+  it('runs them in order in one transaction and answers each one’s rows, bytes intact', async () => {
+    // A view into a larger buffer (as a received message's update is): only its own bytes are stored.
+    const message = new Uint8Array([9, 9, 1, 2, 3, 9, 9]);
+    const results = await db.batch<{ id: number; body: Uint8Array }>([
+      { text: 'INSERT INTO notes (id, body, tag) VALUES ($1, $2, $3), ($4, $5, $6)', params: [1, message.subarray(2, 5), 'a', 2, new Uint8Array(), 'b'] },
+      { text: 'SELECT id, body FROM notes ORDER BY id' },
+      { text: 'DELETE FROM notes WHERE id = $1 RETURNING id', params: [2] }
+    ]);
+    expect(results).toHaveLength(3);
+    expect(results[0]).toEqual([]);
+    expect(results[1].map((row) => [row.id, [...row.body]])).toEqual([
+      [1, [1, 2, 3]],
+      [2, []]
+    ]);
+    expect(results[2]).toEqual([{ id: 2 }]);
+    expect([...message]).toEqual([9, 9, 1, 2, 3, 9, 9]);
+  });
+
+  it('stores none of them when one fails, and rejects with the Postgres code and constraint', async () => {
+    const failing = db.batch([
+      { text: 'INSERT INTO notes (id, body, tag) VALUES ($1, $2, $3)', params: [10, new Uint8Array([1]), 'fresh'] },
+      { text: 'INSERT INTO notes (id, body, tag) VALUES ($1, $2, $3)', params: [11, new Uint8Array([2]), 'a'] }
+    ]);
+    const error = (await failing.then(() => null, (reason: unknown) => reason)) as Error & Record<string, unknown>;
+    expect(error).toMatchObject({ code: '23505', message: expect.stringContaining('duplicate key') });
+    // The constraint's name, as each driver spells the field.
+    expect(error.constraint ?? error.constraint_name).toBe('notes_tag_key');
+    expect(await db.query('SELECT id FROM notes WHERE id IN (10, 11)')).toEqual([]);
+    // The connection is usable afterwards, outside any transaction.
+    expect(await db.query('SELECT count(*)::int AS n FROM notes')).toEqual([{ n: 1 }]);
+  });
+
+  it('answers an empty batch with no results', async () => {
+    expect(await db.batch([])).toEqual([]);
+  });
+
+  it('commits a callback transaction whose first statement carries its BEGIN, and one that ran nothing', async () => {
+    await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO notes (id, body) VALUES ($1, $2)', [20, new Uint8Array([7])]);
+      await tx.query('INSERT INTO notes (id, body) VALUES ($1, $2)', [21, new Uint8Array([8])]);
+    });
+    expect(await db.transaction(async () => 'nothing to do')).toBe('nothing to do');
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO notes (id, body) VALUES ($1, $2)', [22, new Uint8Array([9])]);
+        await tx.query('INSERT INTO notes (id, body) VALUES ($1, $2)', [20, new Uint8Array([9])]);
+      })
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await db.query('SELECT id FROM notes WHERE id >= 20 ORDER BY id')).toEqual([{ id: 20 }, { id: 21 }]);
+  });
+});
+
+describe('statements on their way to the PGlite worker', () => {
+  it('copies each byte parameter once into one buffer and leaves the other parameters as they were', () => {
+    const big = new Uint8Array(1000).fill(5);
+    const { statements, buffer } = toWire([
+      { text: 'a', params: ['x', big.subarray(10, 13), 3] },
+      { text: 'b' },
+      { text: 'c', params: [new Uint8Array([1, 2])] }
+    ]);
+    expect(buffer?.byteLength).toBe(5);
+    expect([...new Uint8Array(buffer!)]).toEqual([5, 5, 5, 1, 2]);
+    expect(statements).toEqual([
+      { text: 'a', params: ['x', null, 3], bytes: [[1, 0, 3]] },
+      { text: 'b', params: [] },
+      { text: 'c', params: [null], bytes: [[0, 3, 2]] }
+    ]);
+    expect(toWire([{ text: 'd', params: [1] }])).toEqual({ statements: [{ text: 'd', params: [1] }] });
   });
 });

@@ -1,4 +1,4 @@
-/** The messages between the server's main thread and the PGlite worker thread (pglite-worker.ts). */
+/** The messages between the server's main thread and the PGlite worker thread (pglite-worker.js). */
 export interface PgliteWorkerData {
   /** A folder, or 'memory://' for a throwaway in-memory database. */
   dataDir: string;
@@ -6,15 +6,32 @@ export interface PgliteWorkerData {
   settings: Record<string, string>;
 }
 
+/**
+ * One statement as it crosses to the worker. Its byte parameters (Uint8Array) travel apart, copied once into the
+ * request's `buffer`, which is transferred rather than cloned: `bytes` lists [parameter index, offset, length], and
+ * those parameters are null in `params`.
+ */
+export interface WireStatement {
+  text: string;
+  params?: unknown[];
+  bytes?: Array<[index: number, offset: number, length: number]>;
+}
+
 export type PgliteRequest =
   | { id: number; op: 'open' }
-  | { id: number; op: 'query'; text: string; params?: unknown[] }
+  /** One statement; `begin` runs BEGIN first, so a transaction's first statement costs no extra round trip. */
+  | { id: number; op: 'query'; statement: WireStatement; buffer?: ArrayBuffer; begin?: boolean }
+  /** Statements known up front, run in order in one transaction inside the worker: one round trip for all. */
+  | { id: number; op: 'transaction'; statements: WireStatement[]; buffer?: ArrayBuffer }
   | { id: number; op: 'exec'; text: string }
   | { id: number; op: 'close' };
 
 export interface PgliteReply {
   id: number;
+  /** The rows of a 'query'. Byte values arrive as Uint8Arrays whose buffers were transferred. */
   rows?: Record<string, unknown>[];
+  /** The rows of each statement of a 'transaction', in order. */
+  results?: Record<string, unknown>[][];
   /** A failed request: the error's name, message and Postgres fields (code, detail, constraint, …). */
   error?: { name: string; message: string; fields: Record<string, string> };
 }

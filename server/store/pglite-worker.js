@@ -14,6 +14,7 @@ import { PGlite } from '@electric-sql/pglite';
 /** @typedef {import('./pglite-protocol.ts').PgliteRequest} PgliteRequest */
 /** @typedef {import('./pglite-protocol.ts').PgliteReply} PgliteReply */
 /** @typedef {import('./pglite-protocol.ts').PgliteWorkerData} PgliteWorkerData */
+/** @typedef {import('./pglite-protocol.ts').WireStatement} WireStatement */
 
 const { dataDir, settings } = /** @type {PgliteWorkerData} */ (workerData);
 const startParams = [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
@@ -31,9 +32,51 @@ function describe(error) {
   return { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error), fields };
 }
 
+const BYTEA = 17;
+
+/**
+ * bytea in and out through Node's hex codec: PGlite's own maps every byte through a JavaScript string (Array.from,
+ * parseInt per byte), which dominated a batch of log INSERTs. Each value read gets a buffer of its own, so the reply
+ * can transfer it instead of copying it.
+ */
+const serializers = {
+  [BYTEA]: (/** @type {unknown} */ value) => {
+    if (!(value instanceof Uint8Array)) throw new Error('Invalid input for bytea type');
+    return '\\x' + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
+  }
+};
+const parsers = {
+  [BYTEA]: (/** @type {string} */ text) => {
+    const bytes = Buffer.allocUnsafeSlow((text.length - 2) / 2);
+    bytes.write(text.slice(2), 'hex');
+    return new Uint8Array(bytes.buffer, 0, bytes.length);
+  }
+};
+
 async function open() {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  return PGlite.create(dataDir, { startParams });
+  return PGlite.create(dataDir, { startParams, serializers, parsers });
+}
+
+/** A statement's parameters with its byte parameters put back, as views of the request's transferred buffer. */
+function paramsOf(/** @type {WireStatement} */ statement, /** @type {ArrayBuffer | undefined} */ buffer) {
+  const params = statement.params ?? [];
+  if (!statement.bytes?.length || !buffer) return params;
+  const restored = [...params];
+  for (const [index, offset, length] of statement.bytes) restored[index] = new Uint8Array(buffer, offset, length);
+  return restored;
+}
+
+/** The buffers of the byte values in `rows`, to transfer with the reply (the parser gave each its own). */
+function transferablesOf(/** @type {Record<string, unknown>[][]} */ results) {
+  /** @type {Set<ArrayBuffer>} */
+  const buffers = new Set();
+  for (const rows of results)
+    for (const row of rows)
+      for (const value of Object.values(row))
+        if (value instanceof Uint8Array && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && value.buffer instanceof ArrayBuffer)
+          buffers.add(value.buffer);
+  return [...buffers];
 }
 
 const ready = open();
@@ -47,9 +90,23 @@ port.on('message', async (/** @type {PgliteRequest} */ request) => {
       case 'open':
         reply = { id: request.id };
         break;
-      case 'query':
-        reply = { id: request.id, rows: /** @type {Record<string, unknown>[]} */ ((await lite.query(request.text, request.params)).rows) };
+      case 'query': {
+        if (request.begin) await lite.exec('BEGIN');
+        const { rows } = await lite.query(request.statement.text, paramsOf(request.statement, request.buffer));
+        reply = { id: request.id, rows: /** @type {Record<string, unknown>[]} */ (rows) };
         break;
+      }
+      case 'transaction': {
+        const { statements, buffer } = request;
+        const results = await lite.transaction(async (tx) => {
+          /** @type {Record<string, unknown>[][]} */
+          const all = [];
+          for (const statement of statements) all.push(/** @type {Record<string, unknown>[]} */ ((await tx.query(statement.text, paramsOf(statement, buffer))).rows));
+          return all;
+        });
+        reply = { id: request.id, results };
+        break;
+      }
       case 'exec':
         await lite.exec(request.text);
         reply = { id: request.id };
@@ -62,5 +119,6 @@ port.on('message', async (/** @type {PgliteRequest} */ request) => {
   } catch (error) {
     reply = { id: request.id, error: describe(error) };
   }
-  port.postMessage(reply);
+  const results = reply.rows ? [reply.rows] : reply.results;
+  port.postMessage(reply, results ? transferablesOf(results) : []);
 });

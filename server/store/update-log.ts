@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import type { Db, Sql } from './db.ts';
+import type { Db, Sql, Statement } from './db.ts';
 
 export interface LoggedUpdate {
   room: string;
@@ -21,19 +21,22 @@ export interface LogRow {
 /** Rows per INSERT: four parameters each, well under Postgres' 65,535 parameter limit. */
 const ROWS_PER_INSERT = 500;
 
-/** Append many updates with a few multi-row INSERTs in one transaction: all of the batch is stored, or none. */
+/**
+ * Append many updates with a few multi-row INSERTs in one transaction: all of the batch is stored, or none. The
+ * statements are known up front, so they go as one batch: one message to the PGlite worker, one pipeline on Postgres.
+ */
 export async function appendUpdates(db: Db, updates: readonly LoggedUpdate[]): Promise<void> {
   if (!updates.length) return;
-  await db.transaction(async (tx) => {
-    for (let start = 0; start < updates.length; start += ROWS_PER_INSERT) {
-      const chunk = updates.slice(start, start + ROWS_PER_INSERT);
-      const values = chunk.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(', ');
-      await tx.query(
-        `INSERT INTO doc_updates (room, data, user_id, created_at) VALUES ${values}`,
-        chunk.flatMap((update) => [update.room, update.data, update.userId, update.at])
-      );
-    }
-  });
+  const statements: Statement[] = [];
+  for (let start = 0; start < updates.length; start += ROWS_PER_INSERT) {
+    const chunk = updates.slice(start, start + ROWS_PER_INSERT);
+    const values = chunk.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(', ');
+    statements.push({
+      text: `INSERT INTO doc_updates (room, data, user_id, created_at) VALUES ${values}`,
+      params: chunk.flatMap((update) => [update.room, update.data, update.userId, update.at])
+    });
+  }
+  await db.batch(statements);
 }
 
 export interface StoredSnapshot {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Db, Sql } from './db.ts';
+import type { Db, Sql, Statement } from './db.ts';
 import { UpdateWriter } from './update-writer.ts';
 
 /** A database that records each batch's row count; each `commit()` lets one write (in flight or next) commit. */
@@ -23,7 +23,13 @@ function recordingDb() {
       if (permits === 0) await new Promise<void>((resolve) => (waiting = resolve));
       permits--;
       return result;
-    }
+    },
+    batch: async <Row,>(statements: readonly Statement[]) =>
+      db.transaction(async (inside) => {
+        const results: Row[][] = [];
+        for (const statement of statements) results.push(await inside.query<Row>(statement.text, statement.params));
+        return results;
+      })
   };
   const commit = () => {
     permits++;
