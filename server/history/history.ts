@@ -81,7 +81,7 @@ export class History {
     const until = this.clock();
     const lastReviewAt = await this.lastReviewAt(pipelineId);
     const from = since ?? lastReviewAt ?? until - WEEK;
-    const rows = await readChanges(this.db, room, 'AND c.at > $2', [from], FEED_LIMIT + 1);
+    const rows = await readChanges(this.db, room, 'AND c.at >= $2', [from], FEED_LIMIT + 1);
     // Before the board's history begins (say, a board made yesterday and a week asked for), compare with its start.
     const before = (await docAt(this.db, room, from))?.doc ?? (await oldestDoc(this.db, room));
     return this.withRoom(room, (live) => {
