@@ -2,7 +2,8 @@ import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import type { Role } from '../../shared/api.ts';
 import { clocksAfter, encodeAccess, encodeStored, type AccessState, type Extension } from '../../shared/sync-extensions.ts';
-import { checkLoad, docLimits, dropPending, growthRefusal, itemsIn, pendingBytes, pendingRefusal, shapeOf, worstCaseGrowth, type DocLimits } from './doc-limits.ts';
+import { checkLoad, docLimits, dropPending, growthRefusal, itemsIn, pendingBytes, pendingRefusal, shapeOf, worstCaseGrowth, type DocLimits, type UpdateShape } from './doc-limits.ts';
+import { updateShape } from './update-shape.ts';
 import type { UpdateGuard } from './admission.ts';
 import type { DecodedUpdate } from './first-pass.ts';
 import { DEFAULT_PRESENCE_LIMITS, PresenceGuard, type PresenceLimits } from './presence-guard.ts';
@@ -145,7 +146,7 @@ export class Room {
   load(updates: readonly Uint8Array[]): void {
     let estimate = 0;
     for (const update of updates) {
-      estimate += worstCaseGrowth(shapeOf(Y.decodeUpdate(update)));
+      estimate += worstCaseGrowth(storedShape(update));
       checkLoad(this.docLimits, estimate);
     }
     this.doc.transact(() => {
@@ -339,4 +340,13 @@ export class Room {
     const changed = [...added, ...updated, ...removed];
     if (changed.length) this.broadcast(encodeAwareness(this.awareness, changed));
   };
+}
+
+/** An update's shape read from its bytes (update-shape.ts), or from Y.decodeUpdate when the walk cannot read it. */
+function storedShape(update: Uint8Array): UpdateShape {
+  try {
+    return updateShape(update);
+  } catch {
+    return shapeOf(Y.decodeUpdate(update));
+  }
 }
