@@ -4,6 +4,8 @@
  *   - cold: the server was just restarted, so the room is read from storage (snapshot + log rows), replayed,
  *     migrated and checked before the first sync step goes out
  *   - warm: the room is still loaded (a second client right after the first)
+ * both as left right after the writes (the snapshot plus the log rows written since) and once the room has unloaded
+ * and folded its log into the snapshot (one row).
  * Each cold sample restarts the server on the same storage (`stop()` then `start()`). Server side, every load logs
  * `room loaded` with its steps (read, replay, migrate, check, guard, total ms): the table shows their medians.
  * COLD_LOAD_DEALS (default 10000), COLD_LOAD_SAMPLES (default 5); COLD_LOAD_PROFILE=<dir> writes a --cpu-prof of
@@ -24,6 +26,8 @@ const PROFILE_DIR = process.env.COLD_LOAD_PROFILE;
 
 interface Figures {
   storage: string;
+  /** What a load reads: the snapshot and the log rows after it, or the snapshot alone (folded). */
+  stored: string;
   deals: number;
   coldMs: number[];
   warmMs: number[];
@@ -62,28 +66,51 @@ function loadLines(server: ServerProcess, from: number): Record<string, number>[
     .map((entry) => Object.fromEntries(Object.entries(entry).filter((field): field is [string, number] => typeof field[1] === 'number')));
 }
 
-async function measure(storage: Storage): Promise<Figures> {
+/** Restart the server `SAMPLES` times; each time, time a cold then a warm sync, and read the server's load steps. */
+async function samples(server: ServerProcess, account: Account, deals: number, storage: string, stored: string): Promise<Figures> {
+  const coldMs: number[] = [];
+  const warmMs: number[] = [];
+  const loads: Record<string, number>[] = [];
+  for (let sample = 0; sample < SAMPLES; sample++) {
+    await server.stop();
+    const from = server.output.length;
+    await server.start();
+    coldMs.push(await syncOnce(server, account, deals));
+    warmMs.push(await syncOnce(server, account, deals));
+    loads.push(...loadLines(server, from).slice(0, 1));
+    console.log(`  ${storage}, ${stored}: cold ${Math.round(coldMs.at(-1)!)} ms, warm ${Math.round(warmMs.at(-1)!)} ms, server ${JSON.stringify(loads.at(-1) ?? {})}`);
+  }
+  const keys = [...new Set(loads.flatMap((load) => Object.keys(load)))];
+  const server_ = Object.fromEntries(keys.map((key) => [key, median(loads.map((load) => load[key]).filter((value) => value !== undefined))]));
+  return { storage, stored, deals, coldMs, warmMs, server: server_ };
+}
+
+/** The room's `room loaded` line after one more restart: how many stored rows it read. */
+async function storedRows(server: ServerProcess, account: Account, deals: number): Promise<number> {
+  await server.stop();
+  const from = server.output.length;
+  await server.start();
+  await syncOnce(server, account, deals);
+  return loadLines(server, from)[0]?.rows ?? NaN;
+}
+
+async function measure(storage: Storage): Promise<Figures[]> {
   const nodeArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const server = await ServerProcess.start(storage, {}, { nodeArgs });
+  // Rooms unload (and fold their log into the snapshot) one second after their last client leaves.
+  const server = await ServerProcess.start(storage, { ROOM_UNLOAD_MS: '1000' }, { nodeArgs });
   try {
     const ann = await signUp(server.url, 'Ann');
     const { dealCount } = await seedBigBoard(server.wsUrl, ann, DEALS);
     console.log(`  ${storage.label}: ${dealCount} deals on the board`);
-    const coldMs: number[] = [];
-    const warmMs: number[] = [];
-    const loads: Record<string, number>[] = [];
-    for (let sample = 0; sample < SAMPLES; sample++) {
-      await server.stop();
-      const from = server.output.length;
-      await server.start();
-      coldMs.push(await syncOnce(server, ann, dealCount));
-      warmMs.push(await syncOnce(server, ann, dealCount));
-      loads.push(...loadLines(server, from).slice(0, 1));
-      console.log(`  ${storage.label}: cold ${Math.round(coldMs.at(-1)!)} ms, warm ${Math.round(warmMs.at(-1)!)} ms, server ${JSON.stringify(loads.at(-1) ?? {})}`);
+    // Restarted right after the writes: the snapshot plus the log rows written since.
+    const unfolded = await samples(server, ann, dealCount, storage.label, 'snapshot + log');
+    // Let the room unload and fold its log: the next loads read one row, the compacted snapshot.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      if ((await storedRows(server, ann, dealCount)) === 1) break;
     }
-    const keys = [...new Set(loads.flatMap((load) => Object.keys(load)))];
-    const server_ = Object.fromEntries(keys.map((key) => [key, median(loads.map((load) => load[key]).filter((value) => value !== undefined))]));
-    return { storage: storage.label, deals: dealCount, coldMs, warmMs, server: server_ };
+    const folded = await samples(server, ann, dealCount, storage.label, 'snapshot only');
+    return [unfolded, folded];
   } finally {
     await server.stop();
     server.disposeMail();
@@ -99,12 +126,13 @@ const results: Figures[] = [];
 for (const create of storages) {
   const storage = await create();
   console.log(`measuring ${storage.label} with ${DEALS} deals, ${SAMPLES} restarts…`);
-  results.push(await measure(storage));
+  results.push(...(await measure(storage)));
 }
 
 console.table(
   results.map((result) => ({
     storage: result.storage,
+    stored: result.stored,
     deals: result.deals,
     'cold sync median ms': Math.round(median(result.coldMs)),
     'warm sync median ms': Math.round(median(result.warmMs)),

@@ -153,6 +153,10 @@ export class Room {
       for (const update of updates) Y.applyUpdate(this.doc, update, LOADED_FROM_STORAGE);
     }, LOADED_FROM_STORAGE);
     this.receivedBytes = updates.reduce((sum, update) => sum + update.length, 0);
+    // A room stored as one row (its compacted snapshot, Y.encodeStateAsUpdate of the doc) already is the doc's whole
+    // state: the first client's sync sends it as is instead of encoding 4 MB again. Any later change (a migration
+    // included) forgets it, as it forgets every encoding.
+    if (updates.length === 1) this.wholeStateCache = updates[0];
     for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc))) this.storedClocks.set(client, clock);
     this.recount();
   }
