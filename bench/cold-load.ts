@@ -10,6 +10,7 @@
  * `room loaded` with its steps (read, replay, migrate, check, guard, total ms): the table shows their medians.
  * COLD_LOAD_DEALS (default 10000), COLD_LOAD_SAMPLES (default 5); COLD_LOAD_PROFILE=<dir> writes a --cpu-prof of
  * each server run there (summarise with `node --import tsx bench/profile-summary.ts <file>`).
+ * The server is `node dist/server/main.js` (`npm run build` first), or the TypeScript sources with LANES_SERVER=ts.
  * Prints a table; writes bench/results/cold-load.json. Compare ratios, not absolutes: the machine is shared.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const DEALS = Number(process.env.COLD_LOAD_DEALS ?? 10_000);
 const SAMPLES = Number(process.env.COLD_LOAD_SAMPLES ?? 5);
 const PROFILE_DIR = process.env.COLD_LOAD_PROFILE;
+const compiled = process.env.LANES_SERVER !== 'ts';
 
 interface Figures {
   storage: string;
@@ -97,7 +99,7 @@ async function storedRows(server: ServerProcess, account: Account, deals: number
 async function measure(storage: Storage): Promise<Figures[]> {
   const nodeArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   // Rooms unload (and fold their log into the snapshot) one second after their last client leaves.
-  const server = await ServerProcess.start(storage, { ROOM_UNLOAD_MS: '1000' }, { nodeArgs });
+  const server = await ServerProcess.start(storage, { ROOM_UNLOAD_MS: '1000' }, { nodeArgs, compiled });
   try {
     const ann = await signUp(server.url, 'Ann');
     const { dealCount } = await seedBigBoard(server.wsUrl, ann, DEALS);
