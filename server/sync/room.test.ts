@@ -194,4 +194,37 @@ describe('room', () => {
     room.receive(bob.conn, encodeDocUpdate(Y.encodeStateAsUpdate(room.doc)));
     expect(bob.closed).toEqual([]);
   });
+
+  it('sends a room stored as one row as it is to a fresh client, and encodes it again once it changes', () => {
+    const saved = new Y.Doc();
+    saved.getMap('m').set('k', 'stored');
+    const snapshot = Y.encodeStateAsUpdate(saved);
+    const { room } = makeRoom();
+    room.load([snapshot]);
+    expect(room.encoded.wholeState()).toBe(snapshot);
+    const ann = connection('ann');
+    room.join(ann.conn);
+    const edit = new Y.Doc();
+    Y.applyUpdate(edit, snapshot);
+    edit.getMap('m').set('k', 'changed');
+    room.receive(ann.conn, encodeDocUpdate(Y.encodeStateAsUpdate(edit, Y.encodeStateVector(saved))));
+    const whole = room.encoded.wholeState();
+    expect(whole).not.toBe(snapshot);
+    const fresh = new Y.Doc();
+    Y.applyUpdate(fresh, whole);
+    expect(fresh.getMap('m').get('k')).toBe('changed');
+  });
+
+  it('encodes a room stored as several rows from its doc', () => {
+    const saved = new Y.Doc();
+    const rows: Uint8Array[] = [];
+    saved.on('update', (update: Uint8Array) => rows.push(update));
+    saved.getMap('m').set('a', 1);
+    saved.getMap('m').set('b', 2);
+    const { room } = makeRoom();
+    room.load(rows);
+    const fresh = new Y.Doc();
+    Y.applyUpdate(fresh, room.encoded.wholeState());
+    expect(fresh.getMap('m').toJSON()).toEqual({ a: 1, b: 2 });
+  });
 });

@@ -2,7 +2,8 @@ import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import type { Role } from '../../shared/api.ts';
 import { clocksAfter, encodeAccess, encodeStored, type AccessState, type Extension } from '../../shared/sync-extensions.ts';
-import { checkLoad, docLimits, dropPending, growthRefusal, itemsIn, pendingBytes, pendingRefusal, shapeOf, worstCaseGrowth, type DocLimits } from './doc-limits.ts';
+import { checkLoad, docLimits, dropPending, growthRefusal, itemsIn, pendingBytes, pendingRefusal, shapeOf, worstCaseGrowth, type DocLimits, type UpdateShape } from './doc-limits.ts';
+import { updateShape } from './update-shape.ts';
 import type { UpdateGuard } from './admission.ts';
 import type { DecodedUpdate } from './first-pass.ts';
 import { DEFAULT_PRESENCE_LIMITS, PresenceGuard, type PresenceLimits } from './presence-guard.ts';
@@ -145,13 +146,17 @@ export class Room {
   load(updates: readonly Uint8Array[]): void {
     let estimate = 0;
     for (const update of updates) {
-      estimate += worstCaseGrowth(shapeOf(Y.decodeUpdate(update)));
+      estimate += worstCaseGrowth(storedShape(update));
       checkLoad(this.docLimits, estimate);
     }
     this.doc.transact(() => {
       for (const update of updates) Y.applyUpdate(this.doc, update, LOADED_FROM_STORAGE);
     }, LOADED_FROM_STORAGE);
     this.receivedBytes = updates.reduce((sum, update) => sum + update.length, 0);
+    // A room stored as one row (its compacted snapshot, Y.encodeStateAsUpdate of the doc) already is the doc's whole
+    // state: the first client's sync sends it as is instead of encoding 4 MB again. Any later change (a migration
+    // included) forgets it, as it forgets every encoding.
+    if (updates.length === 1) this.wholeStateCache = updates[0];
     for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc))) this.storedClocks.set(client, clock);
     this.recount();
   }
@@ -339,4 +344,13 @@ export class Room {
     const changed = [...added, ...updated, ...removed];
     if (changed.length) this.broadcast(encodeAwareness(this.awareness, changed));
   };
+}
+
+/** An update's shape read from its bytes (update-shape.ts), or from Y.decodeUpdate when the walk cannot read it. */
+function storedShape(update: Uint8Array): UpdateShape {
+  try {
+    return updateShape(update);
+  } catch {
+    return shapeOf(Y.decodeUpdate(update));
+  }
 }

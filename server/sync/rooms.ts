@@ -221,8 +221,18 @@ export class Rooms {
     await this.relay?.subscribe(name);
     const kind = parseRoom(name)?.kind;
     try {
+      const started = performance.now();
       const { updates, logRows } = await loadRoomUpdates(this.db, name);
-      this.open(room, kind, updates);
+      const read = performance.now();
+      const timings = this.open(room, kind, updates);
+      this.log.info('room loaded', {
+        room: name,
+        rows: updates.length,
+        bytes: updates.reduce((sum, update) => sum + update.length, 0),
+        readMs: Math.round(read - started),
+        ...timings,
+        totalMs: Math.round(performance.now() - started)
+      });
       const entry: Entry = { room, holds: 0, logRows, compacting: null, unloadTimer: null };
       this.entries.set(name, entry);
       this.relay?.open(room);
@@ -241,14 +251,24 @@ export class Rooms {
    * Replay, migrate and check a loaded doc. A doc that fails any of these opens read-only for everyone (degraded),
    * with the reason, instead of failing every upgrade: an admin's repair (repair below) makes it writable again.
    */
-  private open(room: Room, kind: DocKind | undefined, updates: readonly Uint8Array[]): void {
+  private open(room: Room, kind: DocKind | undefined, updates: readonly Uint8Array[]): Record<string, number> {
     let reason: string | null = null;
+    const timings: Record<string, number> = {};
+    let mark = performance.now();
+    const lap = (step: string) => {
+      const now = performance.now();
+      timings[step] = Math.round(now - mark);
+      mark = now;
+    };
     try {
       room.load(updates);
+      lap('replayMs');
       const { from, to } = kind === 'board' ? migrateBoard(room.doc) : kind === 'contacts' ? migrateContacts(room.doc) : { from: 0, to: 0 };
       if (from !== to) this.log.info('migrated doc', { room: room.name, from, to });
+      lap('migrateMs');
       const problems = kind ? docProblems(room.doc, kind) : [];
       if (problems.length) reason = problems.map(describeProblem).join('; ');
+      lap('checkMs');
     } catch (error) {
       // Too big to hold is refused outright (413/503): opening it read-only would still fill the heap.
       if (error instanceof DocRefused) throw error;
@@ -258,6 +278,8 @@ export class Rooms {
       this.log.warn('doc opened read-only: it needs an admin repair', { room: room.name, reason });
       room.setDegraded(reason);
     } else if (kind) room.guard = new SchemaAdmission(kind, room.doc);
+    lap('guardMs');
+    return timings;
   }
 
   /**
