@@ -125,11 +125,13 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
       released = true;
       rooms.release(room);
     };
-    const handshakeTimeout = setTimeout(release, HANDSHAKE_TIMEOUT_MS);
+    // Dropped once the socket opens: a cleared timer still held here would stay for the socket's lifetime.
+    let handshakeTimeout: NodeJS.Timeout | undefined = setTimeout(release, HANDSHAKE_TIMEOUT_MS);
     const logFields = () => ({ room: room.name, user: user.id, connection: connection?.id });
     return {
       onOpen: (_event, ws) => {
         clearTimeout(handshakeTimeout);
+        handshakeTimeout = undefined;
         if (released) {
           ws.close(1013, 'handshake took too long; reconnect');
           return;
