@@ -6,7 +6,7 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createNodeWebSocket, LanesSocket } from './node-socket.ts';
+import { attach, createNodeWebSocket, LanesSocket } from './node-socket.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -102,5 +102,14 @@ describe('createNodeWebSocket', () => {
     // ws' own client tracking adds a close listener per socket; ours is the shared one.
     const shared = a.listeners('close').filter((listener) => b.listeners('close').includes(listener));
     expect(shared).toHaveLength(1);
+  });
+
+  it('hands a socket error to the route as an event carrying the error (Node 20 has no ErrorEvent)', () => {
+    const socket = new LanesSocket(null, undefined, {});
+    const errors: unknown[] = [];
+    attach(socket, { onError: (event) => errors.push((event as Event & { error: Error }).error) });
+    const error = new Error('boom');
+    socket.emit('error', error);
+    expect(errors).toEqual([error]);
   });
 });

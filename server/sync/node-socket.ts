@@ -74,7 +74,8 @@ function onError(this: WebSocket, error: Error): void {
   const { events, context } = this as LanesSocket;
   if (!events?.onError || !context) return;
   try {
-    events.onError(new ErrorEvent('error', { error }), context);
+    // Node 20 has no global ErrorEvent: an Event carrying the error.
+    events.onError(Object.assign(new Event('error'), { error }), context);
   } catch (caught) {
     report(caught);
   }
