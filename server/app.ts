@@ -1,5 +1,4 @@
 import { Hono, type Context, type Next } from 'hono';
-import { createNodeWebSocket } from '@hono/node-ws';
 import type { AppDeps, AppEnv, LiveAccess, MailDeps, RequestLimits } from './app-env.ts';
 import { rememberClientAddress } from './api/audit.ts';
 import { authRoutes } from './api/auth-routes.ts';
@@ -16,6 +15,7 @@ import { Metrics } from './metrics.ts';
 import { Rooms, type RoomsOptions } from './sync/rooms.ts';
 import { renameBoard } from '../shared/board-doc.ts';
 import { serverWrite } from './sync/room.ts';
+import { createNodeWebSocket } from './sync/node-socket.ts';
 import { socketRoute, type SocketLimits } from './sync/socket-route.ts';
 import type { AccessNotice, RoomRelay } from './sync/cluster.ts';
 import { loadRoomState } from './store/update-log.ts';

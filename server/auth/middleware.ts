@@ -80,7 +80,7 @@ export const sameOriginForBrowsers: MiddlewareHandler<AppEnv> = async (c, next) 
   const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
   if (bearerToken(c) || (SAFE_METHODS.has(c.req.method) && !isUpgrade)) return next();
   const origin = c.req.header('origin');
-  // node-ws rebuilds upgrade URLs on a placeholder host, so Host wins; a bare Request (tests) has only its URL.
+  // The socket adapter (server/sync/node-socket.ts) rebuilds upgrade URLs on a placeholder host, so Host wins; a bare Request (tests) has only its URL.
   const host = c.req.header('host') ?? new URL(c.req.url).host;
   if (!origin) {
     // Browsers always send Origin on cross-site mutations and on every WebSocket; Sec-Fetch-Site is the fallback.

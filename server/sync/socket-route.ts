@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { UpgradeWebSocket, WSContext } from 'hono/ws';
+import type { UpgradeWebSocket, WSContext, WSEvents, WSMessageReceive } from 'hono/ws';
 import type { WebSocket } from 'ws';
 import { canEdit, pipelineAllows, type Role } from '../../shared/api.ts';
 import { newId } from '../../shared/ids.ts';
@@ -43,42 +43,113 @@ export async function roomAccess(deps: AppDeps, userId: string, roomName: string
   return { ok: true, readOnly: !canEdit(role), role };
 }
 
-function socketConnection(
-  ws: WSContext,
-  user: { id: string; name: string },
-  sessionId: string | null,
-  access: { readOnly: boolean; role?: Role; extensions: ReadonlySet<Extension> },
-  onOverflow: () => void,
-  onServerClose: () => void,
-  limits: Required<SocketLimits>,
-  metrics?: Metrics
-): Connection {
-  const raw = ws.raw as WebSocket;
-  const bound = new SendBound(limits.maxSendBufferBytes);
-  const send = (message: Uint8Array, written?: () => void) => raw.send(message, written && (() => written()));
-  return {
-    id: newId(),
-    userId: user.id,
-    userName: user.name,
-    sessionId,
-    readOnly: access.readOnly,
-    role: access.role,
-    extensions: access.extensions,
-    send: (message) => {
-      if (raw.readyState !== 1) return;
-      // A client that stopped reading: its messages pile up in memory. Past the bound, let it go; it resyncs later.
-      if (!bound.offer(message, raw.bufferedAmount, send)) {
-        onOverflow();
-        raw.terminate();
-        return;
-      }
-      if (metrics && isDocUpdateMessage(message)) metrics.updateOut();
-    },
-    close: (code, reason) => {
-      onServerClose();
-      ws.close(code, reason);
+/** What every socket of the route shares: its dependencies and limits (one object, not closures per socket). */
+interface RouteShared {
+  deps: AppDeps;
+  rooms: Rooms;
+  limits: Required<SocketLimits>;
+  metrics?: Metrics;
+}
+
+/**
+ * One sync socket: the route's events for it (ws' handshake, then its frames) and the room's Connection, as one object
+ * with methods on the prototype, so an idle socket costs its fields and no closures. It keeps only what rechecks and
+ * sign-outs need of the upgrade request (user and session ids, role), never the request itself.
+ */
+class SocketSession implements Connection, WSEvents<WebSocket> {
+  readonly id = newId();
+  private raw: WebSocket | null = null;
+  private bound: SendBound | null = null;
+  /** The client vanished mid-handshake and the room was let go, or the socket closed. */
+  private released = false;
+  /** After the server refused a message, later frames of that socket are not read: nothing more to report. */
+  private closedByServer = false;
+  private handshakeTimeout: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly shared: RouteShared,
+    private readonly room: Room,
+    readonly userId: string,
+    public userName: string,
+    readonly sessionId: string | null,
+    public readOnly: boolean,
+    public role: Role | undefined,
+    readonly extensions: ReadonlySet<Extension>
+  ) {
+    // A client that vanishes mid-handshake never opens or closes: let go of the room so it can unload.
+    this.handshakeTimeout = setTimeout(() => this.release(), HANDSHAKE_TIMEOUT_MS);
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.shared.rooms.release(this.room);
+  }
+
+  private logFields() {
+    return { room: this.room.name, user: this.userId, connection: this.raw ? this.id : undefined };
+  }
+
+  onOpen(_event: Event, ws: WSContext<WebSocket>): void {
+    clearTimeout(this.handshakeTimeout);
+    this.handshakeTimeout = undefined;
+    if (this.released) {
+      ws.close(1013, 'handshake took too long; reconnect');
+      return;
     }
-  };
+    this.raw = ws.raw!;
+    this.bound = new SendBound(this.shared.limits.maxSendBufferBytes);
+    this.room.join(this);
+  }
+
+  onMessage(event: MessageEvent<WSMessageReceive>): void {
+    if (!this.raw) return;
+    const { metrics, deps } = this.shared;
+    metrics?.messagesIn.inc();
+    if (!(event.data instanceof ArrayBuffer)) {
+      deps.log.warn('closing connection: message refused', { ...this.logFields(), code: 1003, reason: 'text frame: binary messages only' });
+      metrics?.rejected(1003);
+      this.room.disconnect(this, 1003, 'binary messages only');
+      return;
+    }
+    this.room.receive(this, new Uint8Array(event.data));
+  }
+
+  onError(event: Event): void {
+    if (this.closedByServer || !this.raw) return;
+    const error = (event as Event & { error: NodeJS.ErrnoException }).error;
+    const { metrics, deps, limits } = this.shared;
+    // ws closes an oversized frame with 1009 itself (the close event then shows only 1006): say so here.
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      metrics?.rejected(1009);
+      deps.log.warn('closing connection: message refused', { ...this.logFields(), code: 1009, reason: `message over ${limits.maxMessageBytes} bytes` });
+    } else deps.log.warn('socket error', { ...this.logFields(), error: error.message });
+  }
+
+  onClose(): void {
+    clearTimeout(this.handshakeTimeout);
+    this.handshakeTimeout = undefined;
+    if (this.raw) this.room.leave(this);
+    this.release();
+  }
+
+  send(message: Uint8Array): void {
+    const raw = this.raw;
+    if (!raw || raw.readyState !== 1) return;
+    // A client that stopped reading: its messages pile up in memory. Past the bound, let it go; it resyncs later.
+    const send = (out: Uint8Array, written?: () => void) => raw.send(out, written && (() => written()));
+    if (!this.bound!.offer(message, raw.bufferedAmount, send)) {
+      this.shared.deps.log.warn('dropping a client that stopped reading', { ...this.logFields(), limit: this.shared.limits.maxSendBufferBytes });
+      raw.terminate();
+      return;
+    }
+    if (this.shared.metrics && isDocUpdateMessage(message)) this.shared.metrics.updateOut();
+  }
+
+  close(code: number, reason: string): void {
+    this.closedByServer = true;
+    this.raw?.close(code, reason);
+  }
 }
 
 /**
@@ -86,7 +157,7 @@ function socketConnection(
  * client gets 401/403 before any Yjs message; the room is loaded before the socket opens. After that every message
  * is checked by the room (read-only viewers, malformed frames, doc size).
  */
-export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: UpgradeWebSocket, options: SocketLimits = {}, metrics?: Metrics) {
+export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: UpgradeWebSocket<WebSocket>, options: SocketLimits = {}, metrics?: Metrics) {
   const limits: Required<SocketLimits> = {
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     maxSendBufferBytes: options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES
@@ -109,62 +180,12 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
     return next();
   };
 
+  const shared: RouteShared = { deps, rooms, limits, metrics };
   const upgrade = upgradeWebSocket(async (c) => {
     const user = c.get('user')!;
-    const credential = c.get('credential');
-    const sessionId = signOutKey(credential);
-    const readOnly = c.get('readOnly') ?? true;
-    const role = c.get('role');
     const extensions = parseExtensions(c.req.query(EXTENSIONS_PARAM));
     const room = await rooms.acquire(c.req.param('room')!);
-    let connection: Connection | null = null;
-    // A client that vanishes mid-handshake never opens or closes: let go of the room so it can unload.
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      rooms.release(room);
-    };
-    const handshakeTimeout = setTimeout(release, HANDSHAKE_TIMEOUT_MS);
-    const logFields = () => ({ room: room.name, user: user.id, connection: connection?.id });
-    return {
-      onOpen: (_event, ws) => {
-        clearTimeout(handshakeTimeout);
-        if (released) {
-          ws.close(1013, 'handshake took too long; reconnect');
-          return;
-        }
-        let closedByServer = false;
-        (ws.raw as WebSocket).on('error', (error) => {
-          // After the server refused a message, later frames of that socket are not read: nothing more to report.
-          if (closedByServer) return;
-          // ws closes an oversized frame with 1009 itself (the close event then shows only 1006): say so here.
-          if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-            metrics?.rejected(1009);
-            deps.log.warn('closing connection: message refused', { ...logFields(), code: 1009, reason: `message over ${limits.maxMessageBytes} bytes` });
-          } else deps.log.warn('socket error', { ...logFields(), error: error.message });
-        });
-        const overflow = () => deps.log.warn('dropping a client that stopped reading', { ...logFields(), limit: limits.maxSendBufferBytes });
-        connection = socketConnection(ws, user, sessionId, { readOnly, role, extensions }, overflow, () => (closedByServer = true), limits, metrics);
-        room.join(connection);
-      },
-      onMessage: (event, ws) => {
-        if (!connection) return;
-        metrics?.messagesIn.inc();
-        if (!(event.data instanceof ArrayBuffer)) {
-          deps.log.warn('closing connection: message refused', { ...logFields(), code: 1003, reason: 'text frame: binary messages only' });
-          metrics?.rejected(1003);
-          room.disconnect(connection, 1003, 'binary messages only');
-          return;
-        }
-        room.receive(connection, new Uint8Array(event.data));
-      },
-      onClose: () => {
-        clearTimeout(handshakeTimeout);
-        if (connection) room.leave(connection);
-        release();
-      }
-    };
+    return new SocketSession(shared, room, user.id, user.name, signOutKey(c.get('credential')), c.get('readOnly') ?? true, c.get('role'), extensions);
   });
 
   /**
