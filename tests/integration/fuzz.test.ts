@@ -14,8 +14,9 @@ import { scrapeMetrics } from '../support/metrics.ts';
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const TARGET_FRAMES = 100_000;
-// Long enough for the 100,000 frames on a busy 2-core machine: the count is the coverage target, not a speed test.
-const TIME_LIMIT_MS = 170_000;
+// The count is the coverage target, not a speed test: the fuzzers keep going until the server has read them all. The
+// guard (well inside this test's 600 s timeout) only ends a run whose server stopped reading; the assertion then says so.
+const HANG_GUARD_MS = 420_000;
 const SOCKETS = 16;
 const VALID_PER_BURST = 30;
 const MAX_MESSAGE_BYTES = 65_536;
@@ -289,7 +290,7 @@ describe('fuzzing the sync socket on PGlite', () => {
     await storage?.dispose();
   });
 
-  it('takes 100,000 real and mutated frames while two stock clients edit, and loses or changes no honest edit', { timeout: 240_000 }, async () => {
+  it('takes 100,000 real and mutated frames while two stock clients edit, and loses or changes no honest edit', { timeout: 600_000 }, async () => {
     const room = boardRoom(ann.pipelineId);
     const annBoard = connectClient(server.wsUrl, room, { token: ann.token });
     const bobBoard = connectClient(server.wsUrl, room, { token: bob.token });
@@ -317,7 +318,7 @@ describe('fuzzing the sync socket on PGlite', () => {
     let running = true;
     const board = Y.encodeStateAsUpdate(annBoard.doc);
     const sockets = Array.from({ length: SOCKETS }, (_, n) => fuzzSocket(`${server.wsUrl}/${room}`, fuzzer.token, seed + n, board, figures, () => running));
-    while (framesRead < TARGET_FRAMES && Date.now() - started < TIME_LIMIT_MS) {
+    while (framesRead < TARGET_FRAMES && Date.now() - started < HANG_GUARD_MS) {
       await wait(1_000);
       framesRead = (await scrapeMetrics(server.url)).get('lanes_messages_in_total')! - (before.get('lanes_messages_in_total') ?? 0);
     }
