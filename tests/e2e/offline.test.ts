@@ -40,6 +40,10 @@ describe('offline edits and per-user undo, in Chromium', () => {
     ({ context: bobContext, page: bob } = await open(bobAccount));
     // The app shell must be cached before the network goes away.
     await bob.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    // Bob had the board open and connected before the train left: the browser knows what the server has stored, so
+    // after an offline reload it can still tell his earlier unsaved changes from ones the server already holds.
+    await bob.locator('[data-connection="connected"]').waitFor();
+    await bob.waitForFunction(() => Object.keys(localStorage).some((key) => key.startsWith('lanes:server-state:')));
   });
 
   it('keeps working offline, survives a reload without network, and syncs when the connection returns', async () => {

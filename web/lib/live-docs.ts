@@ -148,7 +148,14 @@ export function openLiveDoc(room: string, options: LiveDocOptions): { doc: Y.Doc
   addEventListener('offline', goneOffline);
   addEventListener('online', backOnline);
   // Leave the others' presence lists at once when the tab closes, not after the 30 s awareness timeout.
-  const leave = () => provider.awareness.setLocalState(null);
+  // Also remember what the server has stored now: a reload soon after a commit must not count those changes again.
+  const leave = () => {
+    provider.awareness.setLocalState(null);
+    if (rememberTimer) {
+      clearTimeout(rememberTimer);
+      rememberStored();
+    }
+  };
   addEventListener('pagehide', leave);
 
   return {
