@@ -63,7 +63,7 @@ export function openPostgres(url: string): Db {
  * memory): one single-user backend serving one process needs far less, and every page of it counts in the process'
  * resident memory, for good: WebAssembly memory never shrinks. A buffer page is touched once a disk page is read into
  * it, so an idle server after its migrations held ~14 MB of 16 MB; 4 MB keeps the catalog's hot pages, and a page
- * read again comes from the OS page cache through the worker (README: Configuration, memory).
+ * read again comes from the OS page cache through the worker (README: Operations, Memory).
  */
 export const PGLITE_SETTINGS: Record<string, string> = {
   shared_buffers: '4MB',

@@ -57,7 +57,7 @@ const parsers = {
 /**
  * PGlite's 9 MB WebAssembly module, compiled as it streams from the file. PGlite itself reads the whole file into one
  * buffer first, and that buffer stays in memory until the thread's next full garbage collection, which an idle worker
- * may not run for a long time (README: Configuration, memory).
+ * may not run for a long time (README: Operations, Memory).
  */
 function compileEngine() {
   const file = new URL('pglite.wasm', import.meta.resolve('@electric-sql/pglite'));

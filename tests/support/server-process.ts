@@ -10,7 +10,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /**
  * The environment `npm start` sets before `node dist/server/main.js` (the leading NAME=value words of its script in
- * package.json: glibc's malloc settings, README: Configuration), so a compiled server here runs as `npm start` does.
+ * package.json: glibc's malloc thresholds, README: Configuration), so a compiled server here runs as `npm start` does.
  */
 export const START_ENV: Record<string, string> = Object.fromEntries(
   (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
