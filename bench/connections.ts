@@ -3,9 +3,10 @@
  *   - idle: resident memory (RSS) of the server after it started and one stock client opened one board, then idle
  *   - per connection: ROOMS boards each held open by one stock y-websocket client, then 1,000 and 5,000 clients spread
  *     over them; (memory at N − memory at ROOMS) / (N − ROOMS), as RSS and as V8 heap in use
- * The clients live in this process, the server in its own (`node dist/server/main.js`, what `npm start` runs; run
+ * The clients live in this process, the server in its own (`node dist/server/main.js` with the environment `npm start` sets; run
  * `npm run build` first, or LANES_SERVER=ts for the TypeScript sources under tsx). PGlite, or Postgres when
- * DATABASE_URL is set. CONNECTIONS=1000,5000 and ROOMS=500 override the defaults; JSON goes to bench/results/.
+ * DATABASE_URL is set. CONNECTIONS=1000,5000 and ROOMS=500 override the defaults (an empty CONNECTIONS= measures the idle
+ * server only); JSON goes to bench/results/.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { api, connectClient, signUp, type Account } from '../tests/support/clients.ts';

@@ -7,7 +7,8 @@
  * Plain JavaScript, so the thread starts without a TypeScript compiler both from the sources (tsx, vitest) and
  * from the build (esbuild copies it next to dist/server/main.js): loading tsx in a new thread costs seconds.
  */
-import { mkdirSync } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 
@@ -53,9 +54,20 @@ const parsers = {
   }
 };
 
+/**
+ * PGlite's 9 MB WebAssembly module, compiled as it streams from the file. PGlite itself reads the whole file into one
+ * buffer first, and that buffer stays in memory until the thread's next full garbage collection, which an idle worker
+ * may not run for a long time (README: Operations, Memory).
+ */
+function compileEngine() {
+  const file = new URL('pglite.wasm', import.meta.resolve('@electric-sql/pglite'));
+  const body = /** @type {ReadableStream<Uint8Array>} */ (Readable.toWeb(createReadStream(file)));
+  return WebAssembly.compileStreaming(new Response(body, { headers: { 'content-type': 'application/wasm' } }));
+}
+
 async function open() {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  return PGlite.create(dataDir, { startParams, serializers, parsers });
+  return PGlite.create(dataDir, { startParams, serializers, parsers, pgliteWasmModule: await compileEngine() });
 }
 
 /** A statement's parameters with its byte parameters put back, as views of the request's transferred buffer. */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +7,18 @@ import postgres from 'postgres';
 import { MailFolder, mailboxes, type Mailbox } from './mail.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+
+/**
+ * The environment `npm start` sets before `node dist/server/main.js` (the leading NAME=value words of its script in
+ * package.json: glibc's malloc thresholds, README: Configuration), so a compiled server here runs as `npm start` does.
+ */
+export const START_ENV: Record<string, string> = Object.fromEntries(
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
+    .match(/^(?:[A-Z_]+=\S+\s+)*/)![0]
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)])
+);
 
 /** Where a test server keeps its data: a fresh PGlite folder, or a fresh database on the Postgres at DATABASE_URL. */
 export interface Storage {
@@ -105,6 +117,7 @@ export class ServerProcess {
   async start(): Promise<void> {
     const mailEnv = this.ownFolder ? { MAIL_DIR: this.ownFolder.dir } : {};
     const env: NodeJS.ProcessEnv = {
+      ...(this.options.compiled ? START_ENV : {}),
       ...process.env,
       PORT: String(this.port),
       HOST: '127.0.0.1',
