@@ -101,3 +101,20 @@ export async function writeSnapshot(tx: Sql, room: string, state: Uint8Array, no
     [room, state, now, lastUpdateId]
   );
 }
+
+/**
+ * The schema version a room's stored state was last opened and migrated at (null: never recorded). Only the server
+ * writes a doc's schemaVersion (clients' updates to meta are refused), so what is stored after that stays current
+ * until the code's version moves on.
+ */
+export async function readRoomSchema(db: Sql, room: string): Promise<number | null> {
+  const rows = await db.query<{ version: number }>('SELECT version FROM room_schema WHERE room = $1', [room]);
+  return rows[0] ? Number(rows[0].version) : null;
+}
+
+export async function writeRoomSchema(db: Sql, room: string, version: number): Promise<void> {
+  await db.query(
+    'INSERT INTO room_schema (room, version) VALUES ($1, $2) ON CONFLICT (room) DO UPDATE SET version = EXCLUDED.version',
+    [room, version]
+  );
+}
