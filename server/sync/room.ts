@@ -73,8 +73,10 @@ interface EarlyState {
   queuedBytes: number;
   /** Fresh clients answered from the stored rows. */
   answered: number;
-  /** A fresh client was answered from the stored rows (the answer is written out) / something waits for the doc. */
+  /** A fresh client's answer from the stored rows was handed to its socket / is written out. */
+  readonly onAnswer: () => void;
   readonly onAnswered: () => void;
+  /** Something waits for the doc. */
   readonly onWaiting: () => void;
 }
 
@@ -213,8 +215,8 @@ export class Room {
    * sync step 1 is empty gets the rows as they are stored; everything else (updates, presence, a step 1 of a client
    * that holds something) waits in order for the doc.
    */
-  serveStored(rows: readonly Uint8Array[], hooks: { onAnswered: () => void; onWaiting: () => void }): void {
-    this.early = { rows, joined: new Set(), queue: [], queuedBytes: 0, answered: 0, ...hooks };
+  serveStored(rows: readonly Uint8Array[], hooks: { onAnswer?: () => void; onAnswered: () => void; onWaiting: () => void }): void {
+    this.early = { rows, joined: new Set(), queue: [], queuedBytes: 0, answered: 0, onAnswer: () => {}, ...hooks };
   }
 
   get loading(): boolean {
@@ -292,10 +294,9 @@ export class Room {
       early.answered++;
       const messages = rows.length === 1 ? [encodeSyncStep2(rows[0])] : [...rows.map(encodeDocUpdate), encodeSyncStep2(EMPTY_UPDATE)];
       if (connection.sendFirstSync) connection.sendFirstSync(messages, early.onAnswered);
-      else {
-        for (const reply of messages) connection.send(reply);
-        early.onAnswered();
-      }
+      else for (const reply of messages) connection.send(reply);
+      early.onAnswer();
+      if (!connection.sendFirstSync) early.onAnswered();
       return;
     }
     if (early.queuedBytes + message.length > MAX_EARLY_QUEUE_BYTES) {

@@ -286,10 +286,8 @@ export class Rooms {
     const timer = setTimeout(begin, REPLAY_AFTER_MS);
     const replay = () => setImmediate(begin);
     room.serveStored(updates, {
-      onAnswered: () => {
-        firstSyncMs ??= Math.round(performance.now() - started);
-        replay();
-      },
+      onAnswer: () => (firstSyncMs ??= Math.round(performance.now() - started)),
+      onAnswered: replay,
       onWaiting: replay
     });
     const entry: Entry = { room, holds: 0, logRows, compacting: null, unloadTimer: null, ready: Promise.resolve(), replay };
