@@ -139,6 +139,7 @@ export class Room {
   private readonly storedClocks = new Map<number, number>();
   /** Set while the stored doc is replayed after fresh clients were (or may be) answered from its stored rows. */
   private early: EarlyState | null = null;
+  private destroyed = false;
   /** The "admit update" step's schema check (set once the doc is loaded and valid), run on every client update. */
   guard: UpdateGuard | null = null;
   /** Why the doc is read-only for everyone (it failed to load, migrate or validate), or null when it is healthy. */
@@ -237,6 +238,8 @@ export class Room {
   }
 
   join(connection: Connection): void {
+    // A room let go while a socket was opening on it (its replay found no room in the budget after all).
+    if (this.destroyed) return connection.close(CLOSE_TRY_LATER, 'this board could not be opened now: reconnect in a moment');
     this.connections.add(connection);
     if (this.early) {
       this.early.joined.add(connection);
@@ -382,6 +385,7 @@ export class Room {
   }
 
   destroy(): void {
+    this.destroyed = true;
     this.guard?.destroy();
     this.doc.off('update', this.handleUpdate);
     this.awareness.off('update', this.handleAwareness);
