@@ -1,13 +1,15 @@
 /**
  * `npm run bench:cold-load`: how long a fresh stock y-websocket client waits for a 10,000-deal board (issue #12,
  * target: cold sync under 300 ms server side), on PGlite and, with DATABASE_URL set, on Postgres.
- *   - cold: the server was just restarted, so the room is read from storage (snapshot + log rows), replayed,
- *     migrated and checked before the first sync step goes out
+ *   - cold: the server was just restarted, so the room is read from storage (snapshot + log rows) and counted; a
+ *     doc last opened at this code's schema version answers the fresh client from those stored rows and replays,
+ *     migrates and checks them afterwards (any other doc does all that before the first sync step goes out)
  *   - warm: the room is still loaded (a second client right after the first)
  * both as left right after the writes (the snapshot plus the log rows written since) and once the room has unloaded
  * and folded its log into the snapshot (one row).
  * Each cold sample restarts the server on the same storage (`stop()` then `start()`). Server side, every load logs
- * `room loaded` with its steps (read, replay, migrate, check, guard, total ms): the table shows their medians.
+ * `room loaded` with its steps (read, replay, migrate, check, guard, total ms; and for a room answered from its
+ * stored rows, checkedMs and firstSyncMs: when that answer was handed to the socket): the table shows their medians.
  * COLD_LOAD_DEALS (default 10000), COLD_LOAD_SAMPLES (default 5); COLD_LOAD_PROFILE=<dir> writes a --cpu-prof of
  * each server run there (summarise with `node --import tsx bench/profile-summary.ts <file>`).
  * The server is `node dist/server/main.js` (`npm run build` first), or the TypeScript sources with LANES_SERVER=ts.

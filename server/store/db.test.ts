@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, openPostgres, toWire, type Db } from './db.ts';
+import { openPglite, openPostgres, sqlLiteral, toWire, type Db } from './db.ts';
 
 describe('PGlite in its worker thread', () => {
   let db: Db;
@@ -36,6 +36,27 @@ describe('PGlite in its worker thread', () => {
       await tx.query('INSERT INTO people (id, email) VALUES ($1, $2)', [4, 'cleo@example.com']);
     });
     expect(await db.query('SELECT id FROM people WHERE id = 4')).toEqual([{ id: 4 }]);
+  });
+
+  it('reads rows through a binary COPY as a query reads them: bytes (large, empty, NULL), int4 and int8', { timeout: 60_000 }, async () => {
+    const large = new Uint8Array(1024 * 1024).map((_, i) => (i * 31 + (i >> 9)) % 256);
+    await db.query('INSERT INTO people (id, email, photo, born) VALUES ($1, $2, $3, $4), ($5, $6, $7, $8), ($9, $10, NULL, NULL)', [
+      10, 'large@example.com', large, 9_007_199_254_740_000, 11, 'empty@example.com', new Uint8Array(0), -5, 12, 'none@example.com'
+    ]);
+    const select = (where: string) => `SELECT id::int4 AS id, photo, born::int8 AS born FROM people WHERE id >= ${where} ORDER BY id`;
+    const copied = await db.copyRows!<{ id: number; photo: Uint8Array | null; born: number | null }>(select('10'), [['id', 'int4'], ['photo', 'bytea'], ['born', 'int8']]);
+    const queried = await db.query<{ id: number; photo: Uint8Array | null; born: number | null }>(select('$1'), [10]);
+    expect(copied).toHaveLength(3);
+    expect(copied.map((row) => [row.id, row.born, row.photo?.length ?? null])).toEqual([[10, 9_007_199_254_740_000, large.length], [11, -5, 0], [12, null, null]]);
+    expect(copied.map((row) => ({ ...row, photo: row.photo && Buffer.from(row.photo) }))).toEqual(
+      queried.map((row) => ({ id: row.id, born: row.born === null ? null : Number(row.born), photo: row.photo && Buffer.from(row.photo) }))
+    );
+    await db.query('DELETE FROM people WHERE id >= 10');
+  });
+
+  it('refuses to inline anything but a plain name as a literal', () => {
+    expect(sqlLiteral('board:abc_12-x.y')).toBe("'board:abc_12-x.y'");
+    for (const text of ["a'; DROP TABLE people; --", 'a\\b', 'a b', 'ü']) expect(sqlLiteral(text)).toBeNull();
   });
 
   it('keeps a plain query out of another caller’s open transaction', async () => {

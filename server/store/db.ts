@@ -2,11 +2,24 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import postgres from 'postgres';
-import type { PgliteReply, PgliteRequest, PgliteWorkerData, WireStatement } from './pglite-protocol.ts';
+import type { CopyColumn, PgliteReply, PgliteRequest, PgliteWorkerData, WireStatement } from './pglite-protocol.ts';
 
 /** The SQL surface the server uses: the same statements run on Postgres (postgres.js) and on embedded PGlite. */
 export interface Sql {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * PGlite only: the rows of a SELECT without parameters (values inlined with sqlLiteral), read in Postgres' binary
+   * COPY format, so byte values skip the hex text a query returns them as. `columns` names its columns and types.
+   */
+  copyRows?<Row = Record<string, unknown>>(select: string, columns: CopyColumn[]): Promise<Row[]>;
+}
+
+/**
+ * A string as an SQL literal, for the few statements that cannot take parameters (COPY). Only plain names (letters,
+ * digits, `:`, `_`, `-`, `.`) are accepted: anything else returns null, and the caller uses a parameter instead.
+ */
+export function sqlLiteral(text: string): string | null {
+  return /^[A-Za-z0-9:_.-]*$/.test(text) ? `'${text}'` : null;
 }
 
 /** A statement and its parameters. */
@@ -187,6 +200,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
   return {
     kind: 'pglite',
     query: <Row,>(text: string, params?: unknown[]) => serial(() => query<Row>(text, params)),
+    copyRows: <Row,>(select: string, columns: CopyColumn[]) => serial(async () => (await thread.call({ op: 'copy', text: select, columns })).rows as Row[]),
     transaction: <T,>(work: (tx: Sql) => Promise<T>) =>
       serial(async () => {
         // BEGIN rides along with the first statement; a transaction that ran none has nothing to commit.

@@ -157,6 +157,16 @@ export const migrations: Array<{ id: number; name: string; sql: string }> = [
       );
       CREATE INDEX password_resets_user ON password_resets(user_id)
     `
+  },
+  {
+    id: 5,
+    name: 'the schema version a room was last opened at, so a current doc can be served from its stored bytes',
+    sql: `
+      CREATE TABLE room_schema (
+        room text PRIMARY KEY,
+        version integer NOT NULL
+      )
+    `
   }
 ];
 

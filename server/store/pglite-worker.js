@@ -91,6 +91,50 @@ function transferablesOf(/** @type {Record<string, unknown>[][]} */ results) {
   return [...buffers];
 }
 
+const COPY_SIGNATURE = 'PGCOPY\n\xff\r\n\0';
+
+/**
+ * The rows of a binary COPY (Postgres' documented format: a signature, flags and a header extension, then per row a
+ * field count and each field as a length, -1 for NULL, and its bytes; a count of -1 ends it). Byte values are views
+ * of `buffer`, not copies.
+ * @param {ArrayBuffer} buffer
+ * @param {import('./pglite-protocol.ts').CopyColumn[]} columns
+ */
+function parseCopyBinary(buffer, columns) {
+  const view = new DataView(buffer);
+  const bytes = new Uint8Array(buffer);
+  for (let i = 0; i < COPY_SIGNATURE.length; i++) {
+    if (bytes[i] !== COPY_SIGNATURE.charCodeAt(i)) throw new Error('binary COPY: unexpected signature');
+  }
+  let offset = COPY_SIGNATURE.length + 4;
+  offset += 4 + view.getInt32(offset);
+  /** @type {Record<string, unknown>[]} */
+  const rows = [];
+  for (;;) {
+    const fields = view.getInt16(offset);
+    offset += 2;
+    if (fields === -1) break;
+    if (fields !== columns.length) throw new Error(`binary COPY: ${fields} fields, expected ${columns.length}`);
+    /** @type {Record<string, unknown>} */
+    const row = {};
+    for (const [name, type] of columns) {
+      const length = view.getInt32(offset);
+      offset += 4;
+      if (length === -1) {
+        row[name] = null;
+        continue;
+      }
+      if (type === 'bytea') row[name] = new Uint8Array(buffer, offset, length);
+      else if (type === 'int4' && length === 4) row[name] = view.getInt32(offset);
+      else if (type === 'int8' && length === 8) row[name] = Number(view.getBigInt64(offset));
+      else throw new Error(`binary COPY: ${length} bytes for an ${type}`);
+      offset += length;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
 const ready = open();
 
 port.on('message', async (/** @type {PgliteRequest} */ request) => {
@@ -119,6 +163,13 @@ port.on('message', async (/** @type {PgliteRequest} */ request) => {
         reply = { id: request.id, results };
         break;
       }
+      case 'copy': {
+        const result = /** @type {{ blob?: Blob }} */ (await lite.query(`COPY (${request.text}) TO '/dev/blob' WITH (FORMAT binary)`));
+        if (!result.blob) throw new Error('binary COPY wrote nothing');
+        const buffer = await result.blob.arrayBuffer();
+        reply = { id: request.id, rows: parseCopyBinary(buffer, request.columns), buffer };
+        break;
+      }
       case 'exec':
         await lite.exec(request.text);
         reply = { id: request.id };
@@ -132,5 +183,5 @@ port.on('message', async (/** @type {PgliteRequest} */ request) => {
     reply = { id: request.id, error: describe(error) };
   }
   const results = reply.rows ? [reply.rows] : reply.results;
-  port.postMessage(reply, results ? transferablesOf(results) : []);
+  port.postMessage(reply, reply.buffer ? [reply.buffer] : results ? transferablesOf(results) : []);
 });

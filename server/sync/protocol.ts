@@ -52,6 +52,15 @@ export function encodeSyncStep1(doc: Y.Doc, stateVector: Uint8Array = Y.encodeSt
   return encoding.toUint8Array(encoder);
 }
 
+/** Sync step 2 carrying `update` (e.g. a doc's whole stored state) as it is. */
+export function encodeSyncStep2(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_SYNC);
+  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
 /**
  * A doc's whole state and state vector, encoded once until the doc changes (a room keeps them): every fresh client's
  * first sync, and every sync step 1 the server sends, reuse them instead of encoding the doc again.

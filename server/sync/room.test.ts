@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as encoding from 'lib0/encoding';
-import { Room, type Connection } from './room.ts';
+import { MAX_EARLY_QUEUE_BYTES, Room, type Connection } from './room.ts';
 import { MESSAGE_AWARENESS, encodeDocUpdate, encodeSyncStep1 } from './protocol.ts';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
@@ -227,4 +227,128 @@ describe('room', () => {
     Y.applyUpdate(fresh, room.encoded.wholeState());
     expect(fresh.getMap('m').toJSON()).toEqual({ a: 1, b: 2 });
   });
+
+  describe('while its stored doc replays (serveStored)', () => {
+    /** What a stock client makes of the messages it was sent: its doc, and whether a step 2 came (y-websocket: synced). */
+    function clientView(sent: readonly Uint8Array[]) {
+      const doc = new Y.Doc();
+      let synced = false;
+      for (const message of sent) {
+        const decoder = decoding.createDecoder(message);
+        if (decoding.readVarUint(decoder) !== 0) continue;
+        const type = syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, null);
+        if (type === syncProtocol.messageYjsSyncStep2) synced = true;
+      }
+      return { doc, synced };
+    }
+
+    /** A stored doc as rows: a snapshot then `logRows` updates, each adding a key. */
+    function storedRows(logRows: number) {
+      const source = new Y.Doc();
+      source.getMap('m').set('snapshot', true);
+      const rows = [Y.encodeStateAsUpdate(source)];
+      source.on('update', (update: Uint8Array) => rows.push(update));
+      for (let i = 0; i < logRows; i++) source.getMap('m').set(`row${i}`, i);
+      return { source, rows };
+    }
+
+    for (const logRows of [0, 3]) {
+      it(`answers a fresh client from ${logRows ? 'a snapshot and log rows, in order, then an empty step 2' : 'its one stored row'} before the doc holds anything`, () => {
+        const { room } = makeRoom();
+        const { source, rows } = storedRows(logRows);
+        let answered = 0;
+        room.serveStored(rows, { onAnswered: () => answered++, onWaiting: () => {} });
+        const ann = connection('ann');
+        room.join(ann.conn);
+        expect(ann.sent).toEqual([]); // no step 1 from a doc that is not there yet
+        room.receive(ann.conn, encodeSyncStep1(new Y.Doc()));
+        expect(answered).toBe(1);
+        expect(room.doc.getMap('m').size).toBe(0);
+        const view = clientView(ann.sent);
+        expect(view.synced).toBe(true);
+        expect(view.doc.getMap('m').toJSON()).toEqual(source.getMap('m').toJSON());
+        // The step 2 came last: y-websocket is synced only once every row is applied.
+        expect(ann.sent.at(-1)![1]).toBe(syncProtocol.messageYjsSyncStep2);
+        room.load(rows);
+        room.ready();
+        // Once ready it greets as join does: the server's step 1, with the doc's state vector.
+        const stepOne = ann.sent.at(-1)!;
+        expect(stepOne[1]).toBe(syncProtocol.messageYjsSyncStep1);
+        expect(stepOne).toEqual(encodeSyncStep1(room.doc));
+      });
+    }
+
+    it('holds back every other message in order until ready, then checks and applies each as usual', () => {
+      const { room, stored, bad } = makeRoom();
+      const { source, rows } = storedRows(1);
+      const waiting: string[] = [];
+      room.serveStored(rows, { onAnswered: () => {}, onWaiting: () => waiting.push('sync') });
+      const ann = connection('ann');
+      const bob = connection('bob');
+      const viewer = connection('viewer');
+      viewer.conn.readOnly = true;
+      for (const client of [ann, bob, viewer]) room.join(client.conn);
+      room.receive(ann.conn, encodeSyncStep1(new Y.Doc()));
+      // Bob edits on top of the stored doc twice, the second edit depending on the first; a viewer tries to edit.
+      const bobDoc = new Y.Doc();
+      Y.applyUpdate(bobDoc, Y.encodeStateAsUpdate(source));
+      const edits: Uint8Array[] = [];
+      bobDoc.on('update', (update: Uint8Array) => edits.push(update));
+      bobDoc.getMap('m').set('bob', 1);
+      bobDoc.getMap('m').set('bob', 2);
+      for (const edit of edits) room.receive(bob.conn, encodeDocUpdate(edit));
+      const viewerEdit = new Y.Doc();
+      viewerEdit.getMap('m').set('viewer', true);
+      room.receive(viewer.conn, encodeDocUpdate(Y.encodeStateAsUpdate(viewerEdit)));
+      expect(waiting).toEqual(['sync', 'sync', 'sync']);
+      expect(room.doc.getMap('m').size).toBe(0);
+      expect(stored).toEqual([]);
+      expect(bad).toEqual([]);
+      room.load(rows);
+      expect(room.ready()).toEqual({ answered: 1, heldBack: 3 });
+      expect(room.doc.getMap('m').get('bob')).toBe(2);
+      expect(room.doc.getMap('m').has('viewer')).toBe(false);
+      expect(stored).toEqual(edits); // stored once each, in order
+      expect(bad.map((rejection) => (rejection as { code?: number }).code)).toEqual([4403]);
+      expect(viewer.closed[0][0]).toBe(4403);
+      // Ann, answered from the stored rows, gets Bob's edits as they are applied.
+      expect(clientView(ann.sent).doc.getMap('m').get('bob')).toBe(2);
+    });
+
+    it('refuses what waited once the doc turns out degraded, and answers a client that holds something from the doc', () => {
+      const { room, bad } = makeRoom();
+      const { source, rows } = storedRows(0);
+      room.serveStored(rows, { onAnswered: () => {}, onWaiting: () => {} });
+      const ann = connection('ann');
+      room.join(ann.conn);
+      // A returning client holds part of the doc: its step 1 is not fresh, so it waits for the doc.
+      const partial = new Y.Doc();
+      Y.applyUpdate(partial, Y.encodeStateAsUpdate(source));
+      partial.getMap('m').set('ann', 1);
+      room.receive(ann.conn, encodeSyncStep1(partial));
+      room.receive(ann.conn, encodeDocUpdate(Y.encodeStateAsUpdate(partial, Y.encodeStateVector(source))));
+      expect(ann.sent).toEqual([]);
+      room.load(rows);
+      room.setDegraded('meta is broken');
+      room.ready();
+      expect(bad.map((rejection) => (rejection as { code?: number }).code)).toEqual([4423]);
+      expect(room.doc.getMap('m').has('ann')).toBe(false);
+      // It was answered (step 2 from the doc, with nothing it lacks) before its update was refused.
+      expect(ann.sent.some((message) => message[0] === 0 && message[1] === syncProtocol.messageYjsSyncStep2)).toBe(true);
+    });
+
+    it('asks a sender to come back later rather than hold more than MAX_EARLY_QUEUE_BYTES', () => {
+      const { room, bad } = makeRoom();
+      room.serveStored(storedRows(0).rows, { onAnswered: () => {}, onWaiting: () => {} });
+      const ann = connection('ann');
+      room.join(ann.conn);
+      const big = new Y.Doc();
+      big.getMap('m').set('blob', 'x'.repeat(900_000));
+      const message = encodeDocUpdate(Y.encodeStateAsUpdate(big));
+      for (let i = 0; i < Math.ceil(MAX_EARLY_QUEUE_BYTES / message.length) + 1; i++) room.receive(ann.conn, message);
+      expect(ann.closed[0]?.[0]).toBe(1013);
+      expect(bad).toHaveLength(1);
+    });
+  });
 });
+

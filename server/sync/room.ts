@@ -11,9 +11,11 @@ import {
   CLOSE_DOC_DEGRADED,
   CLOSE_DOC_TOO_LARGE,
   CLOSE_READ_ONLY,
+  CLOSE_TRY_LATER,
   encodeAwareness,
   encodeDocUpdate,
   encodeSyncStep1,
+  encodeSyncStep2,
   type EncodedDoc,
   MESSAGE_AWARENESS,
   MESSAGE_QUERY_AWARENESS,
@@ -38,7 +40,44 @@ export interface Connection {
   /** Lanes' own messages this client asked for (`?messages=stored,access`); a stock client asks for none. */
   readonly extensions?: ReadonlySet<Extension>;
   send(message: Uint8Array): void;
+  /**
+   * Send the messages that answer the client's first sync step 1 (the stored doc, maybe in several messages ending
+   * with the step 2), all counted as the first sync by the send bound; `written` once they are written out. Without
+   * it they go through `send` one by one.
+   */
+  sendFirstSync?(messages: readonly Uint8Array[], written: () => void): void;
   close(code: number, reason: string): void;
+}
+
+/** Bytes of messages a room keeps while it replays its stored doc: past it, the sender is asked to come back later. */
+export const MAX_EARLY_QUEUE_BYTES = 8 * 1024 * 1024;
+
+/** A sync step 1 with an empty state vector: a client that holds nothing yet (sync, step 1, length 1, no clients). */
+function isFreshSyncStep1(message: Uint8Array): boolean {
+  return message.length === 4 && message[0] === MESSAGE_SYNC && message[1] === 0 && message[2] === 1 && message[3] === 0;
+}
+
+/** An update that holds nothing: ends a first sync sent as the stored rows in order (y-websocket is synced at a step 2). */
+const EMPTY_UPDATE = new Uint8Array([0, 0]);
+
+/**
+ * A room whose stored doc is known to need no migration answers fresh clients from the stored rows while the doc is
+ * still being replayed (see Rooms): what else arrives meanwhile waits here, in order, and goes through the usual
+ * checks once the doc is ready.
+ */
+interface EarlyState {
+  readonly rows: readonly Uint8Array[];
+  /** Connections that joined before the doc was ready: their step 1, presence and greeting are sent once it is. */
+  readonly joined: Set<Connection>;
+  readonly queue: Array<{ connection: Connection; message: Uint8Array }>;
+  queuedBytes: number;
+  /** Fresh clients answered from the stored rows. */
+  answered: number;
+  /** A fresh client's answer from the stored rows was handed to its socket / is written out. */
+  readonly onAnswer: () => void;
+  readonly onAnswered: () => void;
+  /** Something waits for the doc. */
+  readonly onWaiting: () => void;
 }
 
 /** Default cap on a doc's size: past it, updates that add anything are refused. */
@@ -98,6 +137,9 @@ export class Room {
   private receivedBytes = 0;
   /** State vector of what the update log has committed for this room: all that may be confirmed as saved. */
   private readonly storedClocks = new Map<number, number>();
+  /** Set while the stored doc is replayed after fresh clients were (or may be) answered from its stored rows. */
+  private early: EarlyState | null = null;
+  private destroyed = false;
   /** The "admit update" step's schema check (set once the doc is loaded and valid), run on every client update. */
   guard: UpdateGuard | null = null;
   /** Why the doc is read-only for everyone (it failed to load, migrate or validate), or null when it is healthy. */
@@ -143,12 +185,8 @@ export class Room {
    * Replay stored state: snapshot and log rows, in order. Their structure is counted before anything is applied, so
    * a stored doc too big to hold throws DocRefused instead of filling the heap.
    */
-  load(updates: readonly Uint8Array[]): void {
-    let estimate = 0;
-    for (const update of updates) {
-      estimate += worstCaseGrowth(storedShape(update));
-      checkLoad(this.docLimits, estimate);
-    }
+  load(updates: readonly Uint8Array[], checked = false): void {
+    if (!checked) this.checkStored(updates);
     this.doc.transact(() => {
       for (const update of updates) Y.applyUpdate(this.doc, update, LOADED_FROM_STORAGE);
     }, LOADED_FROM_STORAGE);
@@ -161,8 +199,56 @@ export class Room {
     this.recount();
   }
 
+  /**
+   * Count the stored rows' structure against the doc limits without applying them: throws DocRefused for a doc too
+   * big to hold (413) or one that does not fit the process budget now (503).
+   */
+  checkStored(updates: readonly Uint8Array[]): void {
+    let estimate = 0;
+    for (const update of updates) {
+      estimate += worstCaseGrowth(storedShape(update));
+      checkLoad(this.docLimits, estimate);
+    }
+  }
+
+  /**
+   * Serve fresh clients from these stored rows (already counted by checkStored) until `ready`: a client whose first
+   * sync step 1 is empty gets the rows as they are stored; everything else (updates, presence, a step 1 of a client
+   * that holds something) waits in order for the doc.
+   */
+  serveStored(rows: readonly Uint8Array[], hooks: { onAnswer?: () => void; onAnswered: () => void; onWaiting: () => void }): void {
+    this.early = { rows, joined: new Set(), queue: [], queuedBytes: 0, answered: 0, onAnswer: () => {}, ...hooks };
+  }
+
+  get loading(): boolean {
+    return this.early !== null;
+  }
+
+  /**
+   * The doc is replayed, migrated and checked: greet the connections that joined meanwhile as join would have, then
+   * take what they sent, in the order it came, through the usual checks.
+   */
+  ready(): { answered: number; heldBack: number } {
+    const early = this.early;
+    if (!early) return { answered: 0, heldBack: 0 };
+    this.early = null;
+    for (const connection of early.joined) if (this.connections.has(connection)) this.greetJoined(connection);
+    for (const { connection, message } of early.queue) this.receive(connection, message);
+    return { answered: early.answered, heldBack: early.queue.length };
+  }
+
   join(connection: Connection): void {
+    // A room let go while a socket was opening on it (its replay found no room in the budget after all).
+    if (this.destroyed) return connection.close(CLOSE_TRY_LATER, 'this board could not be opened now: reconnect in a moment');
     this.connections.add(connection);
+    if (this.early) {
+      this.early.joined.add(connection);
+      return;
+    }
+    this.greetJoined(connection);
+  }
+
+  private greetJoined(connection: Connection): void {
     connection.send(encodeSyncStep1(this.doc, this.encoded.stateVector()));
     const present = [...this.awareness.getStates().keys()];
     if (present.length) connection.send(encodeAwareness(this.awareness, present));
@@ -171,6 +257,7 @@ export class Room {
 
   receive(connection: Connection, message: Uint8Array): void {
     if (!this.connections.has(connection)) return;
+    if (this.early) return this.receiveEarly(this.early, connection, message);
     try {
       if (message[0] === MESSAGE_AWARENESS) this.presence.count(connection, 'any');
       if (message[0] === MESSAGE_QUERY_AWARENESS) this.presence.count(connection, 'own');
@@ -196,6 +283,32 @@ export class Room {
       const rejection = error instanceof Rejection ? error : new ProtocolError((error as Error).message);
       this.hooks.onRejected(this, connection, rejection);
     }
+  }
+
+  /**
+   * While the doc replays: a fresh client's step 1 is answered from the stored rows at once (a read: nothing of the
+   * doc changes, so it may overtake what waits); anything else waits for the doc, bounded in bytes.
+   */
+  private receiveEarly(early: EarlyState, connection: Connection, message: Uint8Array): void {
+    if (isFreshSyncStep1(message)) {
+      const { rows } = early;
+      // One row is the doc's whole state: the step 2 itself. Several are sent in their stored order (as the doc
+      // replays them), then an empty step 2 tells the client it is synced.
+      early.answered++;
+      const messages = rows.length === 1 ? [encodeSyncStep2(rows[0])] : [...rows.map(encodeDocUpdate), encodeSyncStep2(EMPTY_UPDATE)];
+      if (connection.sendFirstSync) connection.sendFirstSync(messages, early.onAnswered);
+      else for (const reply of messages) connection.send(reply);
+      early.onAnswer();
+      if (!connection.sendFirstSync) early.onAnswered();
+      return;
+    }
+    if (early.queuedBytes + message.length > MAX_EARLY_QUEUE_BYTES) {
+      this.hooks.onRejected(this, connection, new Rejection(CLOSE_TRY_LATER, 'this board is still opening: reconnect in a moment'));
+      return;
+    }
+    early.queue.push({ connection, message });
+    early.queuedBytes += message.length;
+    if (message[0] === MESSAGE_SYNC) early.onWaiting();
   }
 
   /** Close one connection from the server side (access revoked, signed out). */
@@ -272,6 +385,7 @@ export class Room {
   }
 
   destroy(): void {
+    this.destroyed = true;
     this.guard?.destroy();
     this.doc.off('update', this.handleUpdate);
     this.awareness.off('update', this.handleAwareness);

@@ -1,11 +1,12 @@
-import { migrateBoard } from '../../shared/board-doc.ts';
-import { migrateContacts } from '../../shared/contacts-doc.ts';
+import type * as Y from 'yjs';
+import { BOARD_SCHEMA_VERSION, migrateBoard, readSchemaVersion } from '../../shared/board-doc.ts';
+import { CONTACTS_SCHEMA_VERSION, migrateContacts } from '../../shared/contacts-doc.ts';
 import { describeProblem, docProblems, type DocKind } from '../../shared/doc-schema.ts';
 import { repairBoard, repairContacts, type RepairReport } from '../../shared/doc-repair.ts';
 import { parseRoom } from '../../shared/rooms.ts';
 import { SchemaAdmission } from './admission.ts';
 import type { Db } from '../store/db.ts';
-import { loadRoomUpdates } from '../store/update-log.ts';
+import { loadRoomUpdates, readRoomSchema, writeRoomSchema } from '../store/update-log.ts';
 import { compactRoom } from '../history/compaction.ts';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '../history/retention.ts';
 import { UpdateWriter } from '../store/update-writer.ts';
@@ -14,6 +15,7 @@ import type { Metrics } from '../metrics.ts';
 import { defaultMaxTotalItems, docLimits, DocRefused, ItemBudget, type DocLimits } from './doc-limits.ts';
 import type { PresenceLimits } from './presence-guard.ts';
 import { Room, serverWrite, type Connection } from './room.ts';
+import { CLOSE_TRY_LATER } from './protocol.ts';
 import type { RoomRelay } from './cluster.ts';
 
 export interface RoomsOptions {
@@ -45,7 +47,17 @@ interface Entry {
   logRows: number;
   compacting: Promise<unknown> | null;
   unloadTimer: NodeJS.Timeout | null;
+  /** Settles once the doc is replayed, migrated and checked (at once for a room loaded the usual way). */
+  ready: Promise<void>;
+  /** Start replaying a room that serves its stored rows meanwhile (no-op once started or for other rooms). */
+  replay: () => void;
 }
+
+/**
+ * A room served from its stored rows starts replaying them once the first fresh client's answer is written out, or
+ * when something waits for the doc, or after this long in any case.
+ */
+const REPLAY_AFTER_MS = 1_000;
 
 /**
  * The rooms this process holds, with their lifecycle: load (snapshot + log) → apply & broadcast (Room) →
@@ -110,8 +122,12 @@ export class Rooms {
     return { used: this.docLimits.budget.used, limit: this.docLimits.budget.limit };
   }
 
-  /** Load (or reuse) a room and hold it open until `release`. */
-  async acquire(name: string): Promise<Room> {
+  /**
+   * Load (or reuse) a room and hold it open until `release`. The room's doc is ready unless `early` is set: then a
+   * room whose stored doc needs no migration may still be replaying it (Room.loading), answering fresh clients from
+   * its stored rows and holding back everything else until the doc is ready (the socket route).
+   */
+  async acquire(name: string, options: { early?: boolean } = {}): Promise<Room> {
     const refused = this.tooLarge.get(name);
     if (refused) throw refused;
     await this.unloading.get(name);
@@ -123,6 +139,12 @@ export class Rooms {
         this.loading.set(name, load);
       }
       entry = await load;
+    }
+    if (!options.early) {
+      entry.replay();
+      await entry.ready;
+      // Replaying may have found the doc too big for the budget after all: it was let go.
+      if (this.entries.get(name) !== entry) return this.acquire(name, options);
     }
     entry.holds++;
     if (entry.unloadTimer) clearTimeout(entry.unloadTimer);
@@ -220,23 +242,24 @@ export class Rooms {
     // Hear other instances first: what they store after the read below reaches this room through the relay.
     await this.relay?.subscribe(name);
     const kind = parseRoom(name)?.kind;
+    const started = performance.now();
+    let entry: Entry;
     try {
-      const started = performance.now();
-      const { updates, logRows } = await loadRoomUpdates(this.db, name);
+      const [{ updates, logRows }, recorded] = await Promise.all([loadRoomUpdates(this.db, name), kind ? readRoomSchema(this.db, name) : null]);
       const read = performance.now();
-      const timings = this.open(room, kind, updates);
-      this.log.info('room loaded', {
-        room: name,
-        rows: updates.length,
-        bytes: updates.reduce((sum, update) => sum + update.length, 0),
-        readMs: Math.round(read - started),
-        ...timings,
-        totalMs: Math.round(performance.now() - started)
-      });
-      const entry: Entry = { room, holds: 0, logRows, compacting: null, unloadTimer: null };
-      this.entries.set(name, entry);
-      this.relay?.open(room);
-      return entry;
+      const fields = { room: name, rows: updates.length, bytes: updates.reduce((sum, update) => sum + update.length, 0), readMs: Math.round(read - started) };
+      // A doc last opened at this code's schema version needs no migration (only the server writes its version):
+      // fresh clients can be answered with its stored rows while it replays. Any other doc loads first, as before.
+      if (kind && updates.length && recorded === currentSchemaVersion(kind)) {
+        room.checkStored(updates);
+        entry = this.serveStored(room, kind, updates, logRows, { ...fields, checkedMs: Math.round(performance.now() - read) }, started);
+      } else {
+        const timings = this.open(room, kind, updates);
+        this.log.info('room loaded', { ...fields, ...timings, totalMs: Math.round(performance.now() - started) });
+        entry = { room, holds: 0, logRows, compacting: null, unloadTimer: null, ready: Promise.resolve(), replay: () => {} };
+        this.relay?.open(room);
+        void this.recordSchema(room, kind, recorded);
+      }
     } catch (error) {
       this.relay?.unsubscribe(name);
       // A stored doc too big to hold (DocRefused): nothing of it stays in memory; the upgrade says why.
@@ -245,13 +268,74 @@ export class Rooms {
       this.log.warn('room not opened', { room: name, error: (error as Error).message });
       throw error;
     }
+    this.entries.set(name, entry);
+    return entry;
+  }
+
+  /**
+   * The entry of a room that answers fresh clients from its stored rows (counted already) and replays them into its
+   * doc in the background: once the first answer is written out (so the replay, which holds the event loop, does not
+   * hold that answer back), when something waits for the doc, or after REPLAY_AFTER_MS. Then migrate (which finds
+   * nothing to do but notes for deals an old tab added, broadcast as any change), check and guard as `open`; what
+   * arrived meanwhile goes through the usual checks (Room.ready).
+   */
+  private serveStored(room: Room, kind: DocKind, updates: Uint8Array[], logRows: number, fields: Record<string, unknown>, started: number): Entry {
+    let firstSyncMs: number | undefined;
+    let begin!: () => void;
+    const go = new Promise<void>((resolve) => (begin = resolve));
+    const timer = setTimeout(begin, REPLAY_AFTER_MS);
+    const replay = () => setImmediate(begin);
+    room.serveStored(updates, {
+      onAnswer: () => (firstSyncMs ??= Math.round(performance.now() - started)),
+      onAnswered: replay,
+      onWaiting: replay
+    });
+    const entry: Entry = { room, holds: 0, logRows, compacting: null, unloadTimer: null, ready: Promise.resolve(), replay };
+    entry.ready = go.then(() => {
+      clearTimeout(timer);
+      const waited = Math.round(performance.now() - started);
+      let timings: Record<string, number>;
+      try {
+        timings = this.open(room, kind, updates, true);
+      } catch (error) {
+        // The process budget filled up meanwhile (DocRefused 503): let the room go; its clients come back later.
+        this.entries.delete(room.name);
+        this.relay?.unsubscribe(room.name);
+        room.closeAll(CLOSE_TRY_LATER, closeReason((error as Error).message));
+        room.destroy();
+        this.log.warn('room not opened', { room: room.name, error: (error as Error).message });
+        return;
+      }
+      const served = room.ready();
+      this.relay?.open(room);
+      this.log.info('room loaded', { ...fields, ...served, firstSyncMs, replayAfterMs: waited, ...timings, totalMs: Math.round(performance.now() - started) });
+      void this.recordSchema(room, kind, currentSchemaVersion(kind));
+    });
+    return entry;
+  }
+
+  /**
+   * Once a load left the doc at this code's schema version and what the migration wrote is stored, record it, so the
+   * next load may serve the stored rows before replaying them.
+   */
+  private async recordSchema(room: Room, kind: DocKind | undefined, recorded: number | null): Promise<void> {
+    if (!kind) return;
+    const version = kind === 'board' ? readSchemaVersion(room.doc) : readContactsVersion(room.doc);
+    if (version !== currentSchemaVersion(kind) || recorded === version) return;
+    try {
+      await this.writer.drain(room.name);
+      await writeRoomSchema(this.db, room.name, version);
+    } catch (error) {
+      // Not recorded: the next load replays before it answers, as before.
+      this.log.warn('could not record the doc schema version', { room: room.name, error: (error as Error).message });
+    }
   }
 
   /**
    * Replay, migrate and check a loaded doc. A doc that fails any of these opens read-only for everyone (degraded),
    * with the reason, instead of failing every upgrade: an admin's repair (repair below) makes it writable again.
    */
-  private open(room: Room, kind: DocKind | undefined, updates: readonly Uint8Array[]): Record<string, number> {
+  private open(room: Room, kind: DocKind | undefined, updates: readonly Uint8Array[], checked = false): Record<string, number> {
     let reason: string | null = null;
     const timings: Record<string, number> = {};
     let mark = performance.now();
@@ -261,7 +345,7 @@ export class Rooms {
       mark = now;
     };
     try {
-      room.load(updates);
+      room.load(updates, checked);
       lap('replayMs');
       const { from, to } = kind === 'board' ? migrateBoard(room.doc) : kind === 'contacts' ? migrateContacts(room.doc) : { from: 0, to: 0 };
       if (from !== to) this.log.info('migrated doc', { room: room.name, from, to });
@@ -362,6 +446,8 @@ export class Rooms {
     const entry = this.entries.get(name);
     if (!entry || entry.holds > 0) return Promise.resolve();
     const done = (async () => {
+      await entry.ready;
+      if (this.entries.get(name) !== entry || entry.holds > 0) return;
       try {
         await this.writer.drain(name);
       } catch (error) {
@@ -388,4 +474,15 @@ export function closeReason(text: string): string {
   const bytes = new TextEncoder().encode(text);
   if (bytes.length <= 123) return text;
   return new TextDecoder().decode(bytes.slice(0, 120)).replace(/\uFFFD$/, '') + '…';
+}
+
+/** The schema version this code migrates a doc of that kind to. */
+function currentSchemaVersion(kind: DocKind): number {
+  return kind === 'board' ? BOARD_SCHEMA_VERSION : CONTACTS_SCHEMA_VERSION;
+}
+
+/** A contacts doc's schemaVersion (0: none). */
+function readContactsVersion(doc: Y.Doc): number {
+  const version = doc.getMap('meta').get('schemaVersion');
+  return typeof version === 'number' ? version : 0;
 }

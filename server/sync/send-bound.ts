@@ -15,6 +15,27 @@ export class SendBound {
   constructor(private readonly maxBytes: number) {}
 
   /**
+   * The answer to a client's first step 1 sent as several messages (the stored rows of a doc still opening, then a
+   * step 2): all of it is the first sync, however large. `written` fires once the last is written out.
+   */
+  offerFirstSync(messages: readonly Uint8Array[], send: (message: Uint8Array, written?: () => void) => void, written: () => void): void {
+    this.firstSyncQueued = true;
+    const total = messages.reduce((sum, message) => sum + message.length, 0);
+    this.inFlightFirstSync += total;
+    messages.forEach((message, index) =>
+      send(
+        message,
+        index === messages.length - 1
+          ? () => {
+              this.inFlightFirstSync = Math.max(0, this.inFlightFirstSync - total);
+              written();
+            }
+          : undefined
+      )
+    );
+  }
+
+  /**
    * Queue `message` behind `buffered` bytes with `send` (whose callback fires once it is written out), or return
    * false: the client is too far behind and should be let go.
    */

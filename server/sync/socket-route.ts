@@ -146,6 +146,13 @@ class SocketSession implements Connection, WSEvents<WebSocket> {
     if (this.shared.metrics && isDocUpdateMessage(message)) this.shared.metrics.updateOut();
   }
 
+  sendFirstSync(messages: readonly Uint8Array[], written: () => void): void {
+    const raw = this.raw;
+    if (!raw || raw.readyState !== 1) return written();
+    // Called back once written, or with an error when the socket closed first: either way the send is over.
+    this.bound!.offerFirstSync(messages, (out, done) => raw.send(out, done && (() => done())), written);
+  }
+
   close(code: number, reason: string): void {
     this.closedByServer = true;
     this.raw?.close(code, reason);
@@ -170,9 +177,10 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
     if (!access.ok) return c.json({ error: access.status === 403 ? 'forbidden' : 'not_found', reason: access.reason }, access.status);
     c.set('readOnly', access.readOnly);
     c.set('role', access.role);
-    // Load the room before the upgrade, so a stored doc too big to hold is refused with a status, not a crash.
+    // Load the room before the upgrade, so a stored doc too big to hold is refused with a status, not a crash. Its
+    // structure is counted then; a doc that needs no migration may still be replaying when the socket opens.
     try {
-      rooms.release(await rooms.acquire(c.req.param('room')!));
+      rooms.release(await rooms.acquire(c.req.param('room')!, { early: true }));
     } catch (error) {
       if (!(error instanceof DocRefused)) throw error;
       return c.json({ error: error.status === 413 ? 'doc_too_large' : 'unavailable', reason: error.message }, error.status);
@@ -184,7 +192,7 @@ export function socketRoute(deps: AppDeps, rooms: Rooms, upgradeWebSocket: Upgra
   const upgrade = upgradeWebSocket(async (c) => {
     const user = c.get('user')!;
     const extensions = parseExtensions(c.req.query(EXTENSIONS_PARAM));
-    const room = await rooms.acquire(c.req.param('room')!);
+    const room = await rooms.acquire(c.req.param('room')!, { early: true });
     return new SocketSession(shared, room, user.id, user.name, signOutKey(c.get('credential')), c.get('readOnly') ?? true, c.get('role'), extensions);
   });
 

@@ -1,15 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { addDeal, dealNotes, initBoard, readDeals, readSchemaVersion, readStages } from '../../shared/board-doc.ts';
+import { addDeal, BOARD_SCHEMA_VERSION, dealNotes, initBoard, readDeals, readSchemaVersion, readStages } from '../../shared/board-doc.ts';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
 import { DEFAULT_STAGES } from '../../shared/sample-pipeline.ts';
 import { openDb, type Db } from '../../server/store/db.ts';
 import { migrate } from '../../server/store/migrations.ts';
-import { appendUpdates, loadRoomState, loadRoomUpdates, writeSnapshot } from '../../server/store/update-log.ts';
+import { appendUpdates, loadRoomState, loadRoomUpdates, readRoomSchema, writeRoomSchema, writeSnapshot } from '../../server/store/update-log.ts';
 import { compactRoom } from '../../server/history/compaction.ts';
 import { Rooms } from '../../server/sync/rooms.ts';
-import type { Connection } from '../../server/sync/room.ts';
+import type { Connection, Room } from '../../server/sync/room.ts';
 import { silentLog } from '../../server/log.ts';
-import { encodeDocUpdate } from '../../server/sync/protocol.ts';
+import { encodeDocUpdate, encodeSyncStep1 } from '../../server/sync/protocol.ts';
 import { postgresStorage, type Storage } from '../support/server-process.ts';
 import { eventually } from '../support/clients.ts';
 import { writeV1Board } from '../support/board-v1.ts';
@@ -146,4 +149,54 @@ describe.each(backends)('update log and snapshots on $label', ({ open }) => {
     expect(ids.map((id) => dealNotes(stored, id)?.toString())).toEqual(['Renewal call booked', '']);
     await rooms.closeAll(1001, 'test over');
   });
+
+  it('a board that needs migrating is migrated before any client is answered; once that is stored, the next load answers fresh clients from the stored rows', async () => {
+    const rooms = new Rooms(db, silentLog, { unloadAfterMs: 10 });
+    const v1 = new Y.Doc();
+    const ids = writeV1Board(v1, ['Acme', 'Globex']);
+    await writeSnapshot(db, room, Y.encodeStateAsUpdate(v1));
+    /** A fresh client's first sync with `target`: the doc it builds from what the room sent. */
+    const freshSync = (target: Room) => {
+      const client = connection();
+      target.join(client);
+      target.receive(client, encodeSyncStep1(new Y.Doc()));
+      const seen = new Y.Doc();
+      for (const message of client.sent) {
+        const decoder = decoding.createDecoder(message);
+        if (decoding.readVarUint(decoder) === 0) syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), seen, null);
+      }
+      target.leave(client);
+      return seen;
+    };
+    const first = await rooms.acquire(room, { early: true });
+    expect(first.loading).toBe(false); // no recorded version: replayed and migrated first, as before
+    const migrated = freshSync(first);
+    expect(readSchemaVersion(migrated)).toBe(BOARD_SCHEMA_VERSION);
+    expect(ids.map((id) => dealNotes(migrated, id)?.toString())).toEqual(['', '']);
+    rooms.release(first);
+    await eventually(async () => expect(await readRoomSchema(db, room)).toBe(BOARD_SCHEMA_VERSION), 2_000);
+    await eventually(() => expect(rooms.loadedCount).toBe(0), 2_000);
+
+    const again = await rooms.acquire(room, { early: true });
+    expect(again.loading).toBe(true);
+    const served = freshSync(again);
+    expect(readSchemaVersion(served)).toBe(BOARD_SCHEMA_VERSION);
+    expect(ids.map((id) => dealNotes(served, id)?.toString())).toEqual(['', '']);
+    // A caller that needs the doc waits for it.
+    const ready = await rooms.acquire(room);
+    expect(ready).toBe(again);
+    expect(ready.loading).toBe(false);
+    expect(readSchemaVersion(ready.doc)).toBe(BOARD_SCHEMA_VERSION);
+    rooms.release(again);
+    rooms.release(ready);
+    await eventually(() => expect(rooms.loadedCount).toBe(0), 2_000);
+
+    // A version recorded by older code does not count: the doc loads first again.
+    await writeRoomSchema(db, room, BOARD_SCHEMA_VERSION - 1);
+    const older = await rooms.acquire(room, { early: true });
+    expect(older.loading).toBe(false);
+    rooms.release(older);
+    await rooms.closeAll(1001, 'test over');
+  });
 });
+
