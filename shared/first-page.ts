@@ -1,0 +1,120 @@
+import * as Y from 'yjs';
+import { z } from 'zod';
+import { inspectBoard, readColumns, readMeta, type Deal, type Stage } from './board-doc.ts';
+import { readContacts } from './contacts-doc.ts';
+import { dealFieldsSchema } from './deal-fields.ts';
+import { dealRecordSchema, stageRecordSchema } from './doc-schema.ts';
+import { summarizeColumn } from './pipeline-stats.ts';
+
+/**
+ * A board's "first page": its stages, every column's count and sums, and the first cards of each column in board
+ * order — what a windowed column shows before it is scrolled. It is painted at once while the whole doc (megabytes
+ * on a 10,000-deal board) loads, read-only, then replaced by the live board; it is never written back into a doc.
+ * Served by GET /api/pipelines/:id/first-page and kept per user and room on the device (web/lib/offline.ts).
+ */
+export const FIRST_PAGE_VERSION = 1;
+
+/** Cards per column: a windowed column shows about this many on a 900 px screen (viewport + overscan). */
+export const FIRST_PAGE_CARDS = 12;
+
+export interface FirstPageColumn {
+  stage: Stage;
+  /** All valid deals in the column, and their sums: the header shows the whole column's figures. */
+  count: number;
+  total: number;
+  weighted: number;
+  /** The column's first cards in board order (rank, then id). */
+  deals: Deal[];
+}
+
+export interface FirstPage {
+  version: typeof FIRST_PAGE_VERSION;
+  /** The board's name (meta). */
+  name: string;
+  /** The currency column sums are shown in (the one most deals use). */
+  mainCurrency: string;
+  columns: FirstPageColumn[];
+  /** Names of the contacts and owners the shown cards name, by id. */
+  contactNames: Record<string, string>;
+  ownerNames: Record<string, string>;
+}
+
+/** Who the cards name: a contact's or an owner's name by id, or null when unknown. */
+export interface FirstPageNames {
+  contact?: (contactId: string) => string | null;
+  owner?: (ownerId: string) => string | null;
+}
+
+/** The currency most deals use (USD without deals): as the live board's read model picks it. */
+export function mainCurrencyOf(columns: Iterable<readonly Deal[]>): string {
+  const counts = new Map<string, number>();
+  for (const column of columns) for (const deal of column) counts.set(deal.currency, (counts.get(deal.currency) ?? 0) + 1);
+  let most = 'USD';
+  for (const [currency, count] of counts) if (count > (counts.get(most) ?? 0)) most = currency;
+  return most;
+}
+
+/** The first page of a board already read into columns (the live board's read model, or readColumns). */
+export function firstPageOf(
+  board: { name: string; stages: readonly Stage[]; columns: ReadonlyMap<string, readonly Deal[]>; mainCurrency?: string },
+  names: FirstPageNames = {},
+  cards = FIRST_PAGE_CARDS
+): FirstPage {
+  const contactNames: Record<string, string> = {};
+  const ownerNames: Record<string, string> = {};
+  const keep = (into: Record<string, string>, id: string | null, read?: (id: string) => string | null) => {
+    const name = id && read ? read(id) : null;
+    if (id && name) into[id] = name;
+  };
+  const columns = board.stages.map((stage) => {
+    const deals = board.columns.get(stage.id) ?? [];
+    const summary = summarizeColumn(stage, deals);
+    const first = deals.slice(0, cards).map((deal) => ({ ...deal, tags: [...deal.tags] }));
+    for (const deal of first) {
+      keep(contactNames, deal.contactId, names.contact);
+      keep(ownerNames, deal.ownerId, names.owner);
+    }
+    return { stage: { ...stage }, count: summary.count, total: summary.total, weighted: summary.weighted, deals: first };
+  });
+  return {
+    version: FIRST_PAGE_VERSION,
+    name: board.name,
+    mainCurrency: board.mainCurrency ?? mainCurrencyOf(board.columns.values()),
+    columns,
+    contactNames,
+    ownerNames
+  };
+}
+
+/** The first page read from the docs themselves (the server's loaded rooms), with the shared readers. */
+export function readFirstPage(board: Y.Doc, contacts: Y.Doc | null, ownerName: (ownerId: string) => string | null = () => null, cards = FIRST_PAGE_CARDS): FirstPage {
+  const view = inspectBoard(board);
+  const contactNames = new Map((contacts ? readContacts(contacts) : []).map((contact) => [contact.id, contact.name]));
+  return firstPageOf({ name: readMeta(board).name, stages: view.stages, columns: readColumns(view) }, { contact: (id) => contactNames.get(id) ?? null, owner: ownerName }, cards);
+}
+
+const dealSchema = dealRecordSchema.extend({ tags: dealFieldsSchema.shape.tags });
+const firstPageSchema = z.object({
+  version: z.literal(FIRST_PAGE_VERSION),
+  name: z.string().max(200),
+  mainCurrency: z.string().max(8),
+  columns: z
+    .array(
+      z.object({
+        stage: stageRecordSchema,
+        count: z.number().int().min(0),
+        total: z.number(),
+        weighted: z.number(),
+        deals: z.array(dealSchema).max(100)
+      })
+    )
+    .max(100),
+  contactNames: z.record(z.string(), z.string().max(200)),
+  ownerNames: z.record(z.string(), z.string().max(200))
+});
+
+/** A first page from storage or the network, checked: anything else (an older version, a damaged entry) is null. */
+export function parseFirstPage(value: unknown): FirstPage | null {
+  const parsed = firstPageSchema.safeParse(value);
+  return parsed.success ? (parsed.data as FirstPage) : null;
+}
