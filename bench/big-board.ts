@@ -54,7 +54,8 @@ function watchFirstCard() {
     for (const entry of list.getEntries()) state.longestTask = Math.max(state.longestTask, entry.duration);
   }).observe({ type: 'longtask', buffered: true });
   const observer = new MutationObserver(() => {
-    if (document.querySelector('[data-deal-id]')) {
+    // A card of the live board, or of the first page painted while the doc loads (real cards too, read-only).
+    if (document.querySelector('[data-deal-id], [data-first-page-deal]')) {
       state.firstCard = performance.now();
       observer.disconnect();
     }
