@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addDeal, initBoard, readColumns, readStages } from './board-doc.ts';
 import { addContact } from './contacts-doc.ts';
-import { FIRST_PAGE_CARDS, parseFirstPage, readFirstPage } from './first-page.ts';
+import { FIRST_PAGE_CARDS, parseFirstPage, readCheckedFirstPage, readFirstPage } from './first-page.ts';
 
 function board() {
   const doc = new Y.Doc();
@@ -48,6 +48,14 @@ describe('a board’s first page', () => {
     const page = readFirstPage(doc, contacts);
     expect(page.columns[0]).toMatchObject({ count: 1, total: 10 });
     expect(page.contactNames).toEqual({ [contactId]: 'Grace Hopper' });
+  });
+
+  it('reads the same page from a checked doc without reading every deal whole', () => {
+    const { doc, stages } = board();
+    const contacts = new Y.Doc();
+    const contactId = addContact(contacts, { name: 'Ada' });
+    for (let i = 0; i < 40; i++) addDeal(doc, stages[i % 2].id, { title: `Deal ${i}`, value: 10 * i, currency: i % 3 ? 'EUR' : 'USD', contactId: i % 5 ? null : contactId });
+    expect(readCheckedFirstPage(doc, contacts)).toEqual(readFirstPage(doc, contacts));
   });
 
   it('refuses a kept or served page that is damaged or of another version', () => {

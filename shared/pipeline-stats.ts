@@ -8,7 +8,7 @@ export interface ColumnSummary {
 }
 
 /** Sums per column. Values in different currencies are added as they are; the board shows the main currency. */
-export function summarizeColumn(stage: Stage, deals: readonly Deal[]): ColumnSummary {
+export function summarizeColumn(stage: Stage, deals: ReadonlyArray<Pick<Deal, 'value'>>): ColumnSummary {
   // Readers pass only valid deals and stages; a number that is not finite still never turns a total into NaN.
   const finite = (value: number) => (Number.isFinite(value) ? value : 0);
   const total = deals.reduce((sum, deal) => sum + finite(deal.value), 0);

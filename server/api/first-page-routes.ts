@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type * as Y from 'yjs';
-import { readFirstPage, type FirstPage } from '../../shared/first-page.ts';
+import { readCheckedFirstPage, readFirstPage, type FirstPage } from '../../shared/first-page.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
 import type { AppDeps, AppEnv } from '../app-env.ts';
 import { requireUser } from '../auth/middleware.ts';
@@ -12,7 +12,8 @@ import { membersOf, pipelineWorkspace } from '../store/workspaces.ts';
  * GET /api/pipelines/:pipelineId/first-page: the board's stages, column counts and sums and each column's first cards
  * (shared/first-page.ts), a few dozen kilobytes a browser paints at once while the whole doc (megabytes on a big
  * board) comes over the sync socket. The same access check as the board's socket (roomAccess); read from the loaded
- * rooms with the shared readers, and kept per doc until either doc changes, so a burst of page loads reads it once.
+ * rooms with the shared readers (a few milliseconds for 10,000 deals: the server's single thread also serves the
+ * app's scripts meanwhile), and kept per doc until either doc changes, so a burst of page loads reads it once.
  */
 export function firstPageRoutes(deps: AppDeps, rooms: Rooms) {
   const routes = new Hono<AppEnv>();
@@ -40,7 +41,9 @@ export function firstPageRoutes(deps: AppDeps, rooms: Rooms) {
       let page = pages.get(board.doc);
       const fresh = page && contacts && page.contacts === contacts.doc && page.board === versionOf(board.doc) && page.contactsVersion === versionOf(contacts.doc);
       if (!page || !fresh) {
-        page = { page: readFirstPage(board.doc, contacts?.doc ?? null), contacts: contacts?.doc ?? null, board: versionOf(board.doc), contactsVersion: contacts ? versionOf(contacts.doc) : -1 };
+        // A healthy room holds only checked records: the quick reader. A degraded one may not: every deal is checked.
+        const read = board.degraded ? readFirstPage : readCheckedFirstPage;
+        page = { page: read(board.doc, contacts?.doc ?? null), contacts: contacts?.doc ?? null, board: versionOf(board.doc), contactsVersion: contacts ? versionOf(contacts.doc) : -1 };
         pages.set(board.doc, page);
       }
       // Owners' names come from the database, as GET …/members gives them, read afresh: a rename shows at once.
