@@ -47,7 +47,7 @@ export interface FirstPageNames {
 }
 
 /** The currency most deals use (USD without deals): as the live board's read model picks it. */
-export function mainCurrencyOf(columns: Iterable<ReadonlyArray<Pick<Deal, 'currency'>>>): string {
+export function mainCurrencyOf(columns: Iterable<ReadonlyArray<{ currency: string }>>): string {
   const counts = new Map<string, number>();
   for (const column of columns) for (const deal of column) counts.set(deal.currency, (counts.get(deal.currency) ?? 0) + 1);
   let most = 'USD';
