@@ -65,5 +65,10 @@ describe('a board’s first page', () => {
     expect(parseFirstPage({ ...page, version: 0 })).toBeNull();
     expect(parseFirstPage({ ...page, columns: [{ ...page.columns[0], count: -1 }] })).toBeNull();
     expect(parseFirstPage('<html>')).toBeNull();
+    // A card the page could not show: a currency no formatter knows, tags that are not a list.
+    const card = page.columns[0].deals[0];
+    expect(parseFirstPage({ ...page, columns: [{ ...page.columns[0], deals: [{ ...card, currency: 'XXXX' }] }] })).toBeNull();
+    expect(parseFirstPage({ ...page, columns: [{ ...page.columns[0], deals: [{ ...card, tags: 'vip' }] }] })).toBeNull();
+    expect(parseFirstPage({ ...page, mainCurrency: 'ZZZ' })).toBeNull();
   });
 });

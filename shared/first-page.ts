@@ -1,10 +1,8 @@
 import * as Y from 'yjs';
-import { z } from 'zod';
 import { inspectBoard, readColumns, readDeal, readMeta, readStages, type Deal, type Stage } from './board-doc.ts';
 import { compareRanked } from './ranking.ts';
 import { readContacts } from './contacts-doc.ts';
-import { dealFieldsSchema } from './deal-fields.ts';
-import { dealRecordSchema, stageRecordSchema } from './doc-schema.ts';
+import { CURRENCIES } from './deal-fields.ts';
 import { summarizeColumn } from './pipeline-stats.ts';
 
 /**
@@ -137,28 +135,58 @@ export function readCheckedFirstPage(board: Y.Doc, contacts: Y.Doc | null, cards
   return page;
 }
 
-const dealSchema = dealRecordSchema.extend({ tags: dealFieldsSchema.shape.tags });
-const firstPageSchema = z.object({
-  version: z.literal(FIRST_PAGE_VERSION),
-  name: z.string().max(200),
-  mainCurrency: z.string().max(8),
-  columns: z
-    .array(
-      z.object({
-        stage: stageRecordSchema,
-        count: z.number().int().min(0),
-        total: z.number(),
-        weighted: z.number(),
-        deals: z.array(dealSchema).max(100)
-      })
-    )
-    .max(100),
-  contactNames: z.record(z.string(), z.string().max(200)),
-  ownerNames: z.record(z.string(), z.string().max(200))
-});
+const isString = (value: unknown, max = 1024): value is string => typeof value === 'string' && value.length <= max;
+const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const isCurrency = (value: unknown) => (CURRENCIES as readonly unknown[]).includes(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isIdOrNull = (value: unknown) => value === null || isString(value, 64);
+
+/** Everything a card and a column header show has the type they need (a plain check: this runs before first paint). */
+function isDeal(value: unknown): value is Deal {
+  return (
+    isRecord(value) &&
+    isString(value.id, 64) &&
+    isString(value.title, 200) &&
+    isNumber(value.value) &&
+    isCurrency(value.currency) &&
+    isString(value.stageId, 64) &&
+    isString(value.rank) &&
+    isIdOrNull(value.contactId) &&
+    isIdOrNull(value.ownerId) &&
+    (value.expectedCloseDate === null || isString(value.expectedCloseDate, 10)) &&
+    Array.isArray(value.tags) &&
+    value.tags.length <= 20 &&
+    value.tags.every((tag) => isString(tag, 32)) &&
+    isNumber(value.createdAt) &&
+    isNumber(value.updatedAt) &&
+    isNumber(value.lastActivityAt)
+  );
+}
+
+function isColumn(value: unknown): value is FirstPageColumn {
+  if (!isRecord(value) || !isRecord(value.stage)) return false;
+  const { stage } = value;
+  return (
+    isString(stage.id, 64) &&
+    isString(stage.name, 80) &&
+    isNumber(stage.probability) &&
+    (stage.outcome === 'open' || stage.outcome === 'won' || stage.outcome === 'lost') &&
+    Number.isInteger(value.count) &&
+    (value.count as number) >= 0 &&
+    isNumber(value.total) &&
+    isNumber(value.weighted) &&
+    Array.isArray(value.deals) &&
+    value.deals.length <= 100 &&
+    value.deals.every(isDeal)
+  );
+}
+
+const isNames = (value: unknown): value is Record<string, string> => isRecord(value) && Object.values(value).every((name) => isString(name, 200));
 
 /** A first page from storage or the network, checked: anything else (an older version, a damaged entry) is null. */
 export function parseFirstPage(value: unknown): FirstPage | null {
-  const parsed = firstPageSchema.safeParse(value);
-  return parsed.success ? (parsed.data as FirstPage) : null;
+  if (!isRecord(value) || value.version !== FIRST_PAGE_VERSION || !isString(value.name, 200) || !isCurrency(value.mainCurrency)) return null;
+  if (!Array.isArray(value.columns) || value.columns.length > 100 || !value.columns.every(isColumn)) return null;
+  if (!isNames(value.contactNames) || !isNames(value.ownerNames)) return null;
+  return value as unknown as FirstPage;
 }
