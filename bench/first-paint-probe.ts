@@ -2,7 +2,8 @@
  * `node --import tsx bench/first-paint-probe.ts`: where a big board's first paint spends its time in Chromium, fresh
  * and returning (IndexedDB copy): page scripts, the sync socket's first bytes and the whole doc's arrival, how long
  * y-websocket's handler takes with that message (Y.applyUpdate and the read model it triggers), and the first card.
- * BIG_BOARD_DEALS (default 10000). Prints one row per visit; a diagnosis, not a target.
+ * BIG_BOARD_DEALS (default 10000); PROBE_PROFILE=1 adds a CPU profile (self time by function) of the returning visit.
+ * Prints what it found per visit; a diagnosis, not a target.
  */
 import type { Page } from 'playwright-core';
 import { pgliteStorage, ServerProcess } from '../tests/support/server-process.ts';
