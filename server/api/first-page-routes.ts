@@ -33,10 +33,22 @@ export function firstPageRoutes(deps: AppDeps, rooms: Rooms) {
   routes.get('/pipelines/:pipelineId/first-page', requireUser, async (c) => {
     const pipelineId = c.req.param('pipelineId');
     const room = boardRoom(pipelineId);
-    const access = await roomAccess(deps, c.get('user')!.id, room);
+    // Database round trips take long on a busy server: those that do not depend on each other go together.
+    const [access, workspaceId] = await Promise.all([roomAccess(deps, c.get('user')!.id, room), pipelineWorkspace(deps.db, pipelineId)]);
     if (!access.ok) return c.json({ error: access.status === 404 ? 'not_found' : 'forbidden', reason: access.reason }, access.status);
-    const workspaceId = await pipelineWorkspace(deps.db, pipelineId);
-    const [board, contacts] = await Promise.all([rooms.acquire(room), workspaceId ? rooms.acquire(contactsRoom(workspaceId)).catch(() => null) : null]);
+    const [boardHeld, contactsHeld, membersRead] = await Promise.allSettled([
+      rooms.acquire(room),
+      workspaceId ? rooms.acquire(contactsRoom(workspaceId)) : null,
+      workspaceId ? membersOf(deps.db, workspaceId) : []
+    ]);
+    // Without contacts or owners the cards just name fewer people; without the board there is no page (and nothing held).
+    const contacts = contactsHeld.status === 'fulfilled' ? contactsHeld.value : null;
+    if (boardHeld.status === 'rejected') {
+      if (contacts) rooms.release(contacts);
+      throw boardHeld.reason;
+    }
+    const board = boardHeld.value;
+    const members = membersRead.status === 'fulfilled' ? membersRead.value : [];
     try {
       let page = pages.get(board.doc);
       const fresh = page && contacts && page.contacts === contacts.doc && page.board === versionOf(board.doc) && page.contactsVersion === versionOf(contacts.doc);
@@ -47,7 +59,7 @@ export function firstPageRoutes(deps: AppDeps, rooms: Rooms) {
         pages.set(board.doc, page);
       }
       // Owners' names come from the database, as GET …/members gives them, read afresh: a rename shows at once.
-      const owners = new Map((workspaceId ? await membersOf(deps.db, workspaceId) : []).map((member) => [member.id, member.name]));
+      const owners = new Map(members.map((member) => [member.id, member.name]));
       const ownerNames: Record<string, string> = {};
       for (const column of page.page.columns) for (const deal of column.deals) if (deal.ownerId && owners.has(deal.ownerId)) ownerNames[deal.ownerId] = owners.get(deal.ownerId)!;
       return c.json({ ...page.page, ownerNames }, 200, noStore);
