@@ -2,7 +2,8 @@
  * `npm run bench:big-board`: the browser figures for a 10,000-deal board (issue #12), on the real server (PGlite)
  * and Debian's Chromium, with the deals written by a stock y-websocket client:
  *   - first card: a browser with nothing kept opens the board; ms from navigation start to the first card in the DOM
- *     (target < 1,000 ms), and the longest main-thread task meanwhile
+ *     (target < 1,000 ms; the read-only first page counts, as it shows real cards), and the longest main-thread task
+ *     meanwhile
  *   - DOM: elements and cards in the DOM once the board is live (target: bounded, not one card per deal)
  *   - move: a keyboard move in Ann's browser until the card is rendered in Bob's (target p95 < 100 ms)
  *   - drag: frame time while a card is dragged with the mouse down a column and across the board (target p95 < 20 ms)
@@ -53,7 +54,8 @@ function watchFirstCard() {
     for (const entry of list.getEntries()) state.longestTask = Math.max(state.longestTask, entry.duration);
   }).observe({ type: 'longtask', buffered: true });
   const observer = new MutationObserver(() => {
-    if (document.querySelector('[data-deal-id]')) {
+    // A card of the live board, or of the first page painted while the doc loads (real cards too, read-only).
+    if (document.querySelector('[data-deal-id], [data-first-page-deal]')) {
       state.firstCard = performance.now();
       observer.disconnect();
     }
@@ -68,6 +70,8 @@ async function openBoard(page: Page, url: string): Promise<{ firstCardMs: number
   // Live and synced: the connection badge says so and the loading line is gone.
   await page.locator('[data-connection="connected"]').waitFor({ timeout: 120_000 });
   await page.getByText('Loading the board…').waitFor({ state: 'detached', timeout: 120_000 });
+  // The first page (painted while the doc loads) has given way to the live board.
+  await page.locator('[data-first-page]').waitFor({ state: 'detached', timeout: 120_000 });
   await page.waitForTimeout(1_000);
   const longestTaskMs = await page.evaluate(() => (window as unknown as { bigBoard: { longestTask: number } }).bigBoard.longestTask);
   return { firstCardMs, longestTaskMs };

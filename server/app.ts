@@ -3,6 +3,7 @@ import type { AppDeps, AppEnv, LiveAccess, MailDeps, RequestLimits } from './app
 import { rememberClientAddress } from './api/audit.ts';
 import { authRoutes } from './api/auth-routes.ts';
 import { historyRoutes } from './api/history-routes.ts';
+import { firstPageRoutes } from './api/first-page-routes.ts';
 import { workspaceRoutes } from './api/workspace-routes.ts';
 import { authenticate, sameOriginForBrowsers } from './auth/middleware.ts';
 import { metricsAccess } from './auth/metrics-access.ts';
@@ -144,6 +145,7 @@ export function createApp(options: AppOptions) {
   app.route('/api', authRoutes(deps, live, limits, mail));
   app.route('/api', workspaceRoutes(deps, live, limits, mail));
   app.route('/api', historyRoutes(deps, history));
+  app.route('/api', firstPageRoutes(deps, rooms));
   app.all('/api/*', (c) => c.json({ error: 'not_found', reason: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.get('/ws/:room', socket.authorize, socket.upgrade);
   if (options.uiDir) app.route('/', staticUi(options.uiDir));

@@ -8,7 +8,7 @@ export interface ColumnSummary {
 }
 
 /** Sums per column. Values in different currencies are added as they are; the board shows the main currency. */
-export function summarizeColumn(stage: Stage, deals: readonly Deal[]): ColumnSummary {
+export function summarizeColumn(stage: Stage, deals: ReadonlyArray<Pick<Deal, 'value'>>): ColumnSummary {
   // Readers pass only valid deals and stages; a number that is not finite still never turns a total into NaN.
   const finite = (value: number) => (Number.isFinite(value) ? value : 0);
   const total = deals.reduce((sum, deal) => sum + finite(deal.value), 0);
@@ -29,8 +29,26 @@ export function freshness(deal: Deal, now: number): Freshness {
   return days >= 14 ? 'stale' : days >= 7 ? 'idle' : 'fresh';
 }
 
+/**
+ * Number formats by kind, locale and currency, made once: building an Intl.NumberFormat costs far more than using
+ * one, and a board formats every card's value and every column's sums on each render.
+ */
+const formats = new Map<string, Intl.NumberFormat>();
+function numberFormat(kind: 'exact' | 'compact', locale: string, currency: string): Intl.NumberFormat {
+  const key = `${kind} ${locale} ${currency}`;
+  let format = formats.get(key);
+  if (!format) {
+    format =
+      kind === 'exact'
+        ? new Intl.NumberFormat(locale, { style: 'currency', currency, maximumFractionDigits: 0 })
+        : new Intl.NumberFormat(locale, { style: 'currency', currency, notation: 'compact', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    formats.set(key, format);
+  }
+  return format;
+}
+
 export function formatMoney(value: number, currency: string, locale = 'en-US'): string {
-  return new Intl.NumberFormat(locale, { style: 'currency', currency, maximumFractionDigits: 0 }).format(value);
+  return numberFormat('exact', locale, currency).format(value);
 }
 
 /** From a million up, a column header shows "$1.0B" instead of "$1,000,253,543": it must fit beside the weighted figure. */
@@ -46,12 +64,5 @@ export interface MoneyFigure {
 export function moneyFigure(value: number, currency: string, locale = 'en-US'): MoneyFigure {
   const exact = formatMoney(value, currency, locale);
   if (Math.abs(value) < COMPACT_FROM) return { shown: exact, exact };
-  const compact = new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency,
-    notation: 'compact',
-    minimumFractionDigits: 1,
-    maximumFractionDigits: 1
-  });
-  return { shown: compact.format(value), exact };
+  return { shown: numberFormat('compact', locale, currency).format(value), exact };
 }

@@ -147,6 +147,87 @@ describe('a 10,000-deal board in Chromium', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-deal-id'))).toBe(lead[30].id);
   });
 
+  /** Hold the sync socket's messages from the server until `release()`: the doc is on its way, not here yet. */
+  async function holdSync(target: Page): Promise<() => void> {
+    let held = true;
+    const queue: Array<() => void> = [];
+    await target.routeWebSocket(/\/ws\//, (socket) => {
+      const server = socket.connectToServer();
+      server.onMessage((message) => (held ? queue.push(() => socket.send(message)) : socket.send(message)));
+    });
+    return () => {
+      held = false;
+      for (const send of queue.splice(0)) send();
+    };
+  }
+
+  for (const [label, options] of [
+    ['1440 px', { viewport: { width: 1440, height: 900 } }],
+    ['a 390×844 phone', PHONE]
+  ] as const) {
+    it(`paints the first page at once, read-only, and the live board replaces it (${label}); a returning browser paints its kept page`, async () => {
+      const context = await suite.browser.newContext(options);
+      const [name, value] = bob.cookie.split('=');
+      await context.addCookies([{ name, value, url: suite.server.url }]);
+      const visit = await context.newPage();
+      const release = await holdSync(visit);
+      await visit.goto(`${suite.server.url}/board/${ann.pipelineId}`);
+      const firstPage = visit.locator('[data-first-page]');
+      await firstPage.waitFor({ timeout: 30_000 });
+      await visit.getByText('Loading the rest of the board…').waitFor();
+      // Nothing to change while only the first page is here: no live cards, no add buttons, no undo.
+      expect(await visit.locator('[data-deal-id]').count()).toBe(0);
+      expect(await visit.getByRole('button', { name: /^Add deal/ }).count()).toBe(0);
+      const stages = readStages(script.doc);
+      for (const stage of stages) {
+        const section = visit.locator(`section[data-first-page-stage="${stage.id}"]`);
+        const deals = readColumn(script.doc, stage.id);
+        expect((await section.locator('header [title="Deals"]').textContent())!.trim()).toBe(String(deals.length));
+        const shown = await section.locator('[data-first-page-deal]').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-first-page-deal')));
+        expect(shown.length).toBeGreaterThan(0);
+        expect(shown).toEqual(deals.slice(0, shown.length).map((deal) => deal.id));
+      }
+      expect(await seriousViolations(visit)).toEqual([]);
+      await visit.screenshot({ path: artifact(`big-board-first-page-${options.viewport.width}.png`) });
+
+      // The doc arrives: the live board takes the first page's place, with the same first cards, and is editable.
+      release();
+      await firstPage.waitFor({ state: 'detached', timeout: 60_000 });
+      const lead = readColumn(script.doc, stages[0].id);
+      expect(await column(visit, stages[0].name).locator('[data-deal-id]').first().getAttribute('data-deal-id')).toBe(lead[0].id);
+      expect(Number(await headerCount(visit, stages[0].name))).toBe(lead.length);
+      await visit.locator('[data-connection="connected"]').waitFor();
+      expect(await visit.getByRole('button', { name: `Add deal to ${stages[0].name}` }).count()).toBe(1);
+
+      // The live board kept its first page on this device; the next visit paints it before the doc (the server's
+      // page is refused here, so what shows is the kept one), then the live board from the IndexedDB copy.
+      await expect
+        .poll(() => visit.evaluate(() => Object.keys(localStorage).some((key) => key.startsWith('lanes:first-page:'))), { timeout: 15_000 })
+        .toBe(true);
+      await visit.close();
+      const again = await context.newPage();
+      await again.route('**/first-page', (route) => route.abort());
+      await holdSync(again);
+      // The kept page may give way to the IndexedDB copy within a moment: note its first cards as it appears.
+      await again.addInitScript({
+        content: `new MutationObserver((_, observer) => {
+          const cards = [...document.querySelectorAll('[data-first-page-stage]')].map((section) => [section.dataset.firstPageStage, section.querySelector('[data-first-page-deal]')?.dataset.firstPageDeal]);
+          if (cards.length && cards.every(([, id]) => id)) {
+            window.keptFirstCards = Object.fromEntries(cards);
+            observer.disconnect();
+          }
+        }).observe(document, { childList: true, subtree: true });`
+      });
+      await again.goto(`${suite.server.url}/board/${ann.pipelineId}`);
+      await column(again, stages[0].name).locator('[data-deal-id]').first().waitFor({ timeout: 60_000 });
+      const kept = (await again.evaluate('window.keptFirstCards')) as Record<string, string> | undefined;
+      expect(kept).toEqual(Object.fromEntries(stages.map((stage) => [stage.id, readColumn(script.doc, stage.id)[0].id])));
+      await again.locator('[data-first-page]').waitFor({ state: 'detached', timeout: 60_000 });
+      await column(again, stages[0].name).locator('[data-deal-id]').first().waitFor();
+      await context.close();
+    });
+  }
+
   it('on a phone: one stage at a time, a bounded DOM, the Move menu works, and axe-core is clean', async () => {
     const context = await suite.browser.newContext(PHONE);
     const [name, value] = bob.cookie.split('=');

@@ -88,6 +88,34 @@ describe.each(storageKinds)('access on live sockets on $label', ({ create }) => 
     expect(await upgradeStatus(url, { authorization: `Bearer ${sales.token}` })).toBe(101);
   });
 
+  it('serves a board’s first page only to whom its socket is open, and follows the doc', async () => {
+    const support = await join('Sia', 'support');
+    const sales = await join('Sol', 'sales');
+    const stranger = await signUp(server.url, 'Stan');
+    const path = `/api/pipelines/${admin.pipelineId}/first-page`;
+    expect((await api(server.url, path)).status).toBe(401);
+    expect((await api(server.url, path, { cookie: stranger.cookie })).status).toBe(403);
+    await api(server.url, `/api/workspaces/${admin.workspaceId}/pipelines/${admin.pipelineId}`, { method: 'PATCH', body: { allowedRoles: ['support'] }, cookie: admin.cookie });
+    try {
+      expect((await api(server.url, path, { cookie: sales.cookie })).status).toBe(403);
+      const before = await api(server.url, path, { cookie: support.cookie });
+      expect(before.status).toBe(200);
+      const board = connect(boardRoom(admin.pipelineId), { token: admin.token });
+      await board.synced;
+      const stages = readStages(board.doc);
+      expect(before.json.columns.map((column: { stage: { name: string } }) => column.stage.name)).toEqual(stages.map((stage) => stage.name));
+      const count = before.json.columns[0].count;
+      const id = newDeal(board.doc, 'Fresh on the first page');
+      await eventually(async () => {
+        const after = (await api(server.url, path, { cookie: support.cookie })).json;
+        expect(after.columns[0].count).toBe(count + 1);
+        expect(after.columns[0].deals.map((deal: { id: string }) => deal.id)).toContain(id);
+      });
+    } finally {
+      await api(server.url, `/api/workspaces/${admin.workspaceId}/pipelines/${admin.pipelineId}`, { method: 'PATCH', body: { allowedRoles: null }, cookie: admin.cookie });
+    }
+  });
+
   it('opens a new pipeline with its stages and no deals to the roles it is for, and keeps the others out', async () => {
     const support = await join('Sue', 'support');
     const sales = await join('Sid', 'sales');

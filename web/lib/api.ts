@@ -67,6 +67,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 }
 
 export const api = {
+  /** A board's first page (shared/first-page.ts), to paint while its doc loads; check it with parseFirstPage. */
+  firstPage: (pipelineId: string) => request<unknown>('GET', `/api/pipelines/${encodeURIComponent(pipelineId)}/first-page`),
   /** Through an e-mail invite the account exists at once (`user`); otherwise a link is on its way to the address. */
   signup: (body: { email: string; name: string; password: string; invite?: string }) =>
     request<{ user: UserView } | SignupPending>('POST', '/api/auth/signup', body),

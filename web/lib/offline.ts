@@ -1,9 +1,10 @@
 import { clearDocument } from 'y-indexeddb';
 import { fromBase64, toBase64 } from 'lib0/buffer';
+import { parseFirstPage, type FirstPage } from '$shared/first-page.ts';
 
 /**
- * What this browser keeps for working offline, per signed-in user: the docs in IndexedDB and the last answers of
- * /api/me and /api/pipelines. All of it goes on logout, so the next person at this computer sees nothing.
+ * What this browser keeps for working offline, per signed-in user: the docs in IndexedDB, the last answers of
+ * /api/me and /api/pipelines, and each board's last first page (painted at once on the next visit). All of it goes on logout, so the next person at this computer sees nothing.
  */
 const docsKey = (userId: string) => `lanes:local-docs:${userId}`;
 const CACHE_PREFIX = 'lanes:cache:';
@@ -32,6 +33,28 @@ export function rememberServerState(name: string, stateVector: Uint8Array): void
 export function lastServerState(name: string): Uint8Array | null {
   const text = storage()?.getItem(`lanes:server-state:${name}`);
   return text ? fromBase64(text) : null;
+}
+
+const firstPageKey = (userId: string, room: string) => `lanes:first-page:${userId}:${room}`;
+
+/** Keep a board's first page (shared/first-page.ts) for this user's next visit; a full storage only loses the nicety. */
+export function rememberFirstPage(userId: string, room: string, page: FirstPage): void {
+  try {
+    storage()?.setItem(firstPageKey(userId, room), JSON.stringify(page));
+  } catch {
+    // Quota exceeded: the next visit paints when the doc is there, as without a kept page.
+  }
+}
+
+/** The first page this user's last visit kept for a room, if it is still readable. */
+export function lastFirstPage(userId: string, room: string): FirstPage | null {
+  const text = storage()?.getItem(firstPageKey(userId, room));
+  if (!text) return null;
+  try {
+    return parseFirstPage(JSON.parse(text));
+  } catch {
+    return null;
+  }
 }
 
 export function cacheResponse(path: string, value: unknown): void {
