@@ -144,6 +144,16 @@ describe.each(backends)('statements in one batch on $label', ({ open }) => {
     expect(await db.query('SELECT count(*)::int AS n FROM notes')).toEqual([{ n: 1 }]);
   });
 
+  it('runs a batch of one statement (no BEGIN, no COMMIT) all or nothing, and answers its rows', async () => {
+    const failing = db.batch([{ text: 'INSERT INTO notes (id, body, tag) VALUES ($1, $2, $3), ($4, $5, $6)', params: [30, new Uint8Array([1]), 'single', 31, new Uint8Array([2]), 'a'] }]);
+    expect(await failing.then(() => null, (reason: unknown) => reason)).toMatchObject({ code: '23505' });
+    expect(await db.query('SELECT id FROM notes WHERE id IN (30, 31)')).toEqual([]);
+    const message = new Uint8Array([9, 4, 5, 9]);
+    const [rows] = await db.batch<{ id: number; body: Uint8Array }>([{ text: 'INSERT INTO notes (id, body) VALUES ($1, $2) RETURNING id, body', params: [32, message.subarray(1, 3)] }]);
+    expect(rows.map((row) => [row.id, [...row.body]])).toEqual([[32, [4, 5]]]);
+    await db.query('DELETE FROM notes WHERE id = 32');
+  });
+
   it('answers an empty batch with no results', async () => {
     expect(await db.batch([])).toEqual([]);
   });

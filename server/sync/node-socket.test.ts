@@ -6,7 +6,7 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { attach, createNodeWebSocket, LanesSocket } from './node-socket.ts';
+import { attach, binaryFrame, createNodeWebSocket, LanesSocket, sendBinary } from './node-socket.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -102,6 +102,52 @@ describe('createNodeWebSocket', () => {
     // ws' own client tracking adds a close listener per socket; ours is the shared one.
     const shared = a.listeners('close').filter((listener) => b.listeners('close').includes(listener));
     expect(shared).toHaveLength(1);
+  });
+
+  it('sends one message to many sockets as the same binary frame, intact at every length the frame header encodes', async () => {
+    const sockets: WebSocket[] = [];
+    const app = new Hono();
+    const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
+    app.get('/ws', upgradeWebSocket(() => ({ onOpen: (_event, ws) => sockets.push(ws.raw!) })));
+    server = createServer(getRequestListener(app.fetch));
+    injectWebSocket(server);
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
+    const received: Array<Array<{ data: Buffer; binary: boolean }>> = [];
+    for (let index = 0; index < 3; index++) {
+      const client = new WebSocket(url);
+      clients.push(client);
+      const mine: Array<{ data: Buffer; binary: boolean }> = [];
+      received.push(mine);
+      client.on('message', (data, binary) => mine.push({ data: data as Buffer, binary }));
+      await new Promise((resolve) => client.once('open', resolve));
+    }
+    await expect.poll(() => wss.clients.size).toBe(3);
+    // Lengths around each header size: 7 bits, 16 bits, 64 bits (past the shared-frame bound ws frames it itself).
+    const lengths = [0, 1, 125, 126, 127, 65_535, 65_536, 70_000];
+    const messages = lengths.map((length) => Uint8Array.from({ length }, (_, index) => (index * 31 + length) % 256));
+    for (const message of messages) {
+      for (const socket of sockets) sendBinary(socket, message);
+    }
+    // A view into a larger buffer sends only its own bytes.
+    const inside = Uint8Array.of(9, 9, 1, 2, 3, 9).subarray(2, 5);
+    // Each socket's TCP socket is handed the one frame built for all of them, in one write.
+    const writes: unknown[] = [];
+    for (const socket of sockets) {
+      const tcp = (socket as unknown as { _socket: { write: (...args: unknown[]) => boolean } })._socket;
+      const write = tcp.write;
+      tcp.write = (...args: unknown[]) => (writes.push(args[0]), write.apply(tcp, args));
+    }
+    for (const socket of sockets) sendBinary(socket, inside);
+    expect(writes).toHaveLength(3);
+    expect(writes.every((frame) => frame === binaryFrame(inside))).toBe(true);
+    await expect.poll(() => received.map((mine) => mine.length)).toEqual([9, 9, 9]);
+    for (const mine of received) {
+      expect(mine.every(({ binary }) => binary)).toBe(true);
+      expect(mine.map(({ data }) => data.length)).toEqual([...lengths, 3]);
+      mine.slice(0, -1).forEach(({ data }, index) => expect(data.equals(messages[index])).toBe(true));
+      expect([...mine.at(-1)!.data]).toEqual([1, 2, 3]);
+    }
   });
 
   it('hands a socket error to the route as an event carrying the error (Node 20 has no ErrorEvent)', () => {

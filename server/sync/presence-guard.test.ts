@@ -103,6 +103,51 @@ describe('presence guard', () => {
     expect(room.awareness.meta.size).toBe(ownClock);
   });
 
+  it('drops colleagues’ echoes of a state unread and unsent, but takes the owner’s removal at the same clock and any newer state', () => {
+    const room = makeRoom();
+    const ann = connection('ann', 'Ann');
+    const bob = connection('bob', 'Bob');
+    room.join(ann.conn);
+    room.join(bob.conn);
+    room.receive(ann.conn, awarenessMessage(new Map([[7, { user: { name: 'Ann' }, open: 'deal-1' }]]), 3));
+    const before = [ann.sent.length, bob.sent.length];
+    // Bob's stock client sends Ann's state back (same clock), an older one, and one whose text is not even JSON:
+    // none of them can change the room, so nothing is broadcast and nobody is closed.
+    room.receive(bob.conn, awarenessMessage(new Map([[7, { user: { name: 'Ann' }, open: 'deal-1' }]]), 3));
+    room.receive(bob.conn, awarenessMessage(new Map([[7, { user: { name: 'Ann' }, open: 'deal-0' }]]), 2));
+    const garbled = encoding.createEncoder();
+    encoding.writeVarUint(garbled, MESSAGE_AWARENESS);
+    const body = encoding.createEncoder();
+    encoding.writeVarUint(body, 1);
+    encoding.writeVarUint(body, 7);
+    encoding.writeVarUint(body, 3);
+    encoding.writeVarString(body, '{"user": "cut off');
+    encoding.writeVarUint8Array(garbled, encoding.toUint8Array(body));
+    room.receive(bob.conn, encoding.toUint8Array(garbled));
+    expect([ann.sent.length, bob.sent.length]).toEqual(before);
+    expect(bob.closed).toEqual([]);
+    expect(room.awareness.getStates().get(7)).toMatchObject({ open: 'deal-1' });
+    // The same garbled text for a client the room does not know is read in full and refused.
+    const unknown = connection('carol', 'Carol');
+    room.join(unknown.conn);
+    const fresh = encoding.createEncoder();
+    encoding.writeVarUint(fresh, MESSAGE_AWARENESS);
+    const freshBody = encoding.createEncoder();
+    encoding.writeVarUint(freshBody, 1);
+    encoding.writeVarUint(freshBody, 8);
+    encoding.writeVarUint(freshBody, 1);
+    encoding.writeVarString(freshBody, '{"user": "cut off');
+    encoding.writeVarUint8Array(fresh, encoding.toUint8Array(freshBody));
+    room.receive(unknown.conn, encoding.toUint8Array(fresh));
+    expect(unknown.closed.map(([code]) => code)).toEqual([1007]);
+    // A newer state from its owner, then the owner's removal at that same clock, reach the colleague.
+    room.receive(ann.conn, awarenessMessage(new Map([[7, { user: { name: 'Ann' }, open: 'deal-2' }]]), 4));
+    expect(seenBy(bob.sent).get(7)).toMatchObject({ open: 'deal-2' });
+    room.receive(ann.conn, awarenessMessage(new Map([[7, null]]), 4));
+    expect(room.awareness.getStates().has(7)).toBe(false);
+    expect(seenBy(bob.sent).has(7)).toBe(false);
+  });
+
   it('forgets a leaving connection’s states and their clocks', () => {
     const room = makeRoom();
     const ann = connection('ann', 'Ann');

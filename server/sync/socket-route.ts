@@ -14,6 +14,7 @@ import { DocRefused } from './doc-limits.ts';
 import type { Connection, Room } from './room.ts';
 import type { Rooms } from './rooms.ts';
 import { SendBound } from './send-bound.ts';
+import { sendBinary } from './node-socket.ts';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -137,7 +138,7 @@ class SocketSession implements Connection, WSEvents<WebSocket> {
     const raw = this.raw;
     if (!raw || raw.readyState !== 1) return;
     // A client that stopped reading: its messages pile up in memory. Past the bound, let it go; it resyncs later.
-    const send = (out: Uint8Array, written?: () => void) => raw.send(out, written && (() => written()));
+    const send = (out: Uint8Array, written?: () => void) => sendBinary(raw, out, written);
     if (!this.bound!.offer(message, raw.bufferedAmount, send)) {
       this.shared.deps.log.warn('dropping a client that stopped reading', { ...this.logFields(), limit: this.shared.limits.maxSendBufferBytes });
       raw.terminate();
