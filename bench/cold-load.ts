@@ -27,6 +27,10 @@ const DEALS = Number(process.env.COLD_LOAD_DEALS ?? 10_000);
 const SAMPLES = Number(process.env.COLD_LOAD_SAMPLES ?? 5);
 const PROFILE_DIR = process.env.COLD_LOAD_PROFILE;
 const compiled = process.env.LANES_SERVER !== 'ts';
+/** Extra node flags for the server (experiments, e.g. `--trace-opt`), split on spaces. */
+const NODE_ARGS = (process.env.COLD_LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Wait this long after the restart before the cold client connects (default 0: at once, as after a deploy). */
+const DELAY_MS = Number(process.env.COLD_LOAD_DELAY_MS ?? 0);
 
 interface Figures {
   storage: string;
@@ -79,6 +83,7 @@ async function samples(server: ServerProcess, account: Account, deals: number, s
     await server.stop();
     const from = server.output.length;
     await server.start();
+    if (DELAY_MS) await new Promise((resolve) => setTimeout(resolve, DELAY_MS));
     coldMs.push(await syncOnce(server, account, deals));
     warmMs.push(await syncOnce(server, account, deals));
     loads.push(...loadLines(server, from).slice(0, 1));
@@ -99,7 +104,7 @@ async function storedRows(server: ServerProcess, account: Account, deals: number
 }
 
 async function measure(storage: Storage): Promise<Figures[]> {
-  const nodeArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const nodeArgs = [...NODE_ARGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])];
   // Rooms unload (and fold their log into the snapshot) one second after their last client leaves.
   const server = await ServerProcess.start(storage, { ROOM_UNLOAD_MS: '1000' }, { nodeArgs, compiled });
   try {
@@ -117,6 +122,7 @@ async function measure(storage: Storage): Promise<Figures[]> {
     return [unfolded, folded];
   } finally {
     await server.stop();
+    if (process.env.COLD_LOAD_SERVER_LOG) writeFileSync(`${process.env.COLD_LOAD_SERVER_LOG}.${storage.label}`, server.output);
     server.disposeMail();
     await storage.dispose();
   }

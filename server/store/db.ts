@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import postgres from 'postgres';
 import type { CopyColumn, PgliteReply, PgliteRequest, PgliteWorkerData, WireStatement } from './pglite-protocol.ts';
@@ -94,6 +95,18 @@ export const PGLITE_SETTINGS: Record<string, string> = {
 export const PGLITE_WORKER_YOUNG_MB = 6;
 
 /**
+ * V8 flags for PGlite's engine, the only WebAssembly in the process (so they reach no other code). By default V8
+ * compiles a module quickly (Liftoff), then recompiles each function that turns hot (TurboFan) on its background
+ * threads. Right after a restart the first board read (a 4 MB COPY) set off such compiles, which took the two cores
+ * from the main thread as it counted and answered that board: a cold first sync of 0.63–0.77 s, 0.10–0.24 s with
+ * Liftoff only (README: Cold load). The price: a batch of log rows costs ~20% more CPU once TurboFan's code would have
+ * been ready (single-row writes the same; the first batches after a start cost less, nothing to compile). Set from
+ * the main thread before the worker starts: set inside the worker they changed nothing, nor did --no-wasm-tier-up.
+ * PGLITE_WASM_FLAGS='' keeps V8's defaults.
+ */
+export const PGLITE_WASM_FLAGS = process.env.PGLITE_WASM_FLAGS ?? '--liftoff-only';
+
+/**
  * Statements as they cross to the worker: every byte parameter copied once into one buffer that is transferred, not
  * cloned (cloning a Uint8Array copies its whole underlying buffer, often a much larger received message).
  */
@@ -129,6 +142,8 @@ class PgliteThread {
 
   constructor(dataDir: string) {
     const workerData: PgliteWorkerData = { dataDir, settings: PGLITE_SETTINGS };
+    // Process-wide; they took effect only when set before the worker started.
+    if (PGLITE_WASM_FLAGS) setFlagsFromString(PGLITE_WASM_FLAGS);
     this.worker = startWorker(workerData);
     this.worker.unref();
     this.worker.on('message', (reply: PgliteReply) => {
