@@ -271,8 +271,10 @@ function comparisonRows(results: Record<string, SystemResults>, settings: Plan, 
   if (browser) {
     const lanes = lanesLabels[0];
     const only = (value: number) => ({ [lanes]: value });
-    rows.push({ measure: 'Chromium, large board: first card visible', unit: 'ms', better: 'lower', target: { kind: 'below', value: 1_000 }, values: only(browser.firstCard) });
+    rows.push({ measure: 'Chromium, large board: first card visible (the read-only first page counts)', unit: 'ms', better: 'lower', target: { kind: 'below', value: 1_000 }, values: only(browser.firstCard) });
     rows.push({ measure: 'Chromium, large board: first card, returning browser (IndexedDB)', unit: 'ms', better: 'lower', target: { kind: 'below', value: 300 }, values: only(browser.firstCardReturning) });
+    rows.push({ measure: "Chromium, large board: the live (editable) board's first card", unit: 'ms', better: 'lower', target: { kind: 'none' }, values: only(browser.liveCard) });
+    rows.push({ measure: "Chromium, large board: the live board's first card, returning browser", unit: 'ms', better: 'lower', target: { kind: 'none' }, values: only(browser.liveCardReturning) });
     rows.push({ measure: "Chromium, large board: a colleague's move rendered, p95", unit: 'ms', better: 'lower', target: { kind: 'below', value: 100 }, values: only(percentile(browser.moveRendered, 95)) });
     rows.push({ measure: 'Chromium, large board: drag frame time p95', unit: 'ms', better: 'lower', target: { kind: 'below', value: 20 }, values: only(percentile(browser.dragFrames, 95)) });
     rows.push({ measure: 'Chromium, large board: DOM nodes', note: 'the target is a bound set by windowed columns', unit: '', better: 'lower', target: { kind: 'none' }, values: only(browser.domNodes) });
