@@ -56,8 +56,9 @@ function watchFirstCard() {
   const observer = new MutationObserver(() => {
     // A card of the live board, or of the first page painted while the doc loads (real cards too, read-only).
     if (document.querySelector('[data-deal-id], [data-first-page-deal]')) {
-      state.firstCard = performance.now();
       observer.disconnect();
+      // Painted: the frame after the insertion (its callback runs once a blocked main thread gets to it).
+      requestAnimationFrame(() => (state.firstCard = performance.now()));
     }
   });
   document.addEventListener('DOMContentLoaded', () => observer.observe(document.body, { childList: true, subtree: true }));

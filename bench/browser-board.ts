@@ -4,35 +4,52 @@
  * while a card is dragged across columns), and a returning browser's first card (its IndexedDB copy).
  */
 import type { Page } from 'playwright-core';
-import { moveDeal, readStages } from '../shared/board-doc.ts';
+import { moveDeal, readColumn, readStages } from '../shared/board-doc.ts';
 import { boardRoom } from '../shared/rooms.ts';
 import { launchChromium } from '../tests/support/browser.ts';
 import type { Account } from '../tests/support/clients.ts';
 import { openStockClient } from './stock-client.ts';
 
 export interface BrowserBoardResult {
-  /** Navigation start → first card visible, ms (fresh browser context: nothing cached); a card of the read-only first page counts. */
+  /** Navigation start → first card painted, ms (fresh browser context: nothing cached); a card of the read-only first page counts. */
   firstCard: number;
-  /** Navigation start → first card of the live (editable) board visible, ms. */
+  /** Navigation start → first card of the live (editable) board painted, ms. */
   liveCard: number;
   /** The same two on reload, with the board and its first page kept on the device by the first visit. */
   firstCardReturning: number;
   liveCardReturning: number;
   domNodes: number;
-  /** A stock client moves a visible deal to the top of the next column → the card is in that column, ms. */
+  /** A stock client moves a visible deal to the top of the next column (its update sent) → the card is in that column, ms. */
   moveRendered: number[];
   /** requestAnimationFrame deltas while a card is dragged across two columns, ms. */
   dragFrames: number[];
 }
 
-/** Navigation start → the first card of any kind (the first page's or the live board's), and → the live board's first card. */
+/**
+ * Runs in each page before its scripts: when a card of any kind (the first page's or the live board's) was first
+ * painted, and the live board's first card, in ms since navigation start: the moment the frame after the card's
+ * insertion runs (performance.now() in its requestAnimationFrame callback; the callback's own timestamp is when the
+ * frame began, which can be long before a blocked main thread gets to it). Not a locator's poll: the first page may
+ * be on screen for a few hundred ms only, between two polls.
+ */
+const WATCH_CARDS = `(() => {
+  const cards = { first: -1, live: -1 };
+  window.__cards = cards;
+  const look = () => {
+    const live = document.querySelector('[data-deal-id]');
+    const any = live ?? document.querySelector('[data-first-page-deal]');
+    if (any && cards.first < 0) requestAnimationFrame(() => { if (cards.first < 0) cards.first = performance.now(); });
+    if (live && cards.live < 0) requestAnimationFrame(() => { if (cards.live < 0) cards.live = performance.now(); });
+  };
+  document.addEventListener('DOMContentLoaded', () => new MutationObserver(look).observe(document.body, { childList: true, subtree: true }));
+})();`;
+
+/** Navigation start → the first card of any kind painted, and → the live board's first card painted. */
 async function firstCardAfter(page: Page, navigate: () => Promise<unknown>): Promise<{ first: number; live: number }> {
-  const started = Date.now();
   await navigate();
-  const live = page.locator('[data-deal-id]').first().waitFor({ state: 'visible', timeout: 120_000 }).then(() => Date.now() - started);
-  await page.locator('[data-deal-id], [data-first-page-deal]').first().waitFor({ state: 'visible', timeout: 120_000 });
-  const first = Date.now() - started;
-  return { first, live: await live };
+  await page.waitForFunction(() => (window as unknown as { __cards: { live: number } }).__cards?.live >= 0, null, { timeout: 120_000 });
+  const { first, live } = await page.evaluate(() => (window as unknown as { __cards: { first: number; live: number } }).__cards);
+  return { first: Math.round(first), live: Math.round(live) };
 }
 
 export async function browserBoard(server: { url: string; wsUrl: string }, account: Account, pipelineId: string, moves: number): Promise<BrowserBoardResult> {
@@ -44,6 +61,7 @@ export async function browserBoard(server: { url: string; wsUrl: string }, accou
     await context.addCookies([{ name, value, url: server.url }]);
     // tsx compiles the functions given to page.evaluate with esbuild's keepNames, which calls a __name helper.
     await context.addInitScript({ content: 'window.__name = (target) => target;' });
+    await context.addInitScript({ content: WATCH_CARDS });
     const page = await context.newPage();
     const path = `${server.url}/board/${pipelineId}`;
     const { first: firstCard, live: liveCard } = await firstCardAfter(page, () => page.goto(path, { waitUntil: 'commit' }));
@@ -62,11 +80,13 @@ export async function browserBoard(server: { url: string; wsUrl: string }, accou
         ({ dealId, stageId }) =>
           new Promise<number>((resolve) => {
             const found = () => document.querySelector(`section[data-stage-id="${stageId}"] [data-deal-id="${dealId}"]`);
-            if (found()) return resolve(Date.now());
+            // Painted: the frame after the card is in its column.
+            const painted = () => requestAnimationFrame(() => resolve(Date.now()));
+            if (found()) return painted();
             const observer = new MutationObserver(() => {
               if (found()) {
                 observer.disconnect();
-                resolve(Date.now());
+                painted();
               }
             });
             observer.observe(document.body, { childList: true, subtree: true, attributes: true });
@@ -74,9 +94,13 @@ export async function browserBoard(server: { url: string; wsUrl: string }, accou
         { dealId, stageId: to.id }
       );
       arrived.catch(() => undefined); // awaited below; a closed page must not crash the run meanwhile
+      // The colleague's own reading of the target column (a scan of every deal in a stock client: ~75 ms on this
+      // board) is done before the clock starts, as a Lanes browser keeps its columns: what is timed is the move's
+      // way from the colleague to this screen.
+      const column = readColumn(colleague.doc, to.id);
       await page.waitForTimeout(50);
       const sent = Date.now();
-      moveDeal(colleague.doc, dealId, to.id, 0);
+      moveDeal(colleague.doc, dealId, to.id, 0, { column });
       moveRendered.push((await arrived) - sent);
       await page.waitForTimeout(100);
     }
