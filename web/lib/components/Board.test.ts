@@ -94,6 +94,17 @@ describe('Board', () => {
     expect(readColumn(doc, stages[3].id).map((deal) => deal.title)).toEqual(['Bravo', 'Charlie']);
   });
 
+  it('accepts a dragged card the moment it enters a column or a card in it, before any dragover', async () => {
+    const { ids, store } = boardWithDeals();
+    const { container } = render(Board, { store });
+    const dataTransfer = { setData: () => undefined, getData: () => '', dropEffect: 'none' };
+    await fireEvent.dragStart(card(container, ids.b), { dataTransfer });
+    // A drop follows the last dragenter or dragover; one left uncancelled makes the browser refuse the drop.
+    expect(await fireEvent.dragEnter(card(container, ids.c), { dataTransfer })).toBe(false);
+    expect(await fireEvent.dragEnter(column('Proposal'), { dataTransfer })).toBe(false);
+    expect(dataTransfer.dropEffect).toBe('move');
+  });
+
   it('adds a deal at the top of a column from its Add deal form', async () => {
     const { doc, stages, store } = boardWithDeals();
     render(Board, { store });
