@@ -7,10 +7,20 @@ import type { CheckpointRef } from './retention.ts';
  * deflated: a board's state is mostly strings, and checkpoints are most of history's bytes (README: History).
  */
 export async function writeCheckpoint(tx: Sql, room: string, checkpoint: CheckpointRef, state: Uint8Array): Promise<void> {
+  await writeStoredCheckpoint(tx, room, checkpoint, storedCheckpoint(state));
+}
+
+/** A checkpoint already in its stored form (`storedCheckpoint`), e.g. compressed off the event loop. */
+export async function writeStoredCheckpoint(tx: Sql, room: string, checkpoint: CheckpointRef, stored: Uint8Array): Promise<void> {
   await tx.query(
     'INSERT INTO doc_checkpoints (room, at, last_update_id, data) VALUES ($1, $2, $3, $4) ON CONFLICT (room, last_update_id) DO UPDATE SET at = EXCLUDED.at, data = EXCLUDED.data',
-    [room, checkpoint.at, checkpoint.lastUpdateId, deflateRawSync(state)]
+    [room, checkpoint.at, checkpoint.lastUpdateId, stored]
   );
+}
+
+/** A state as doc_checkpoints stores it (deflated); `checkpointState` reads it back. */
+export function storedCheckpoint(state: Uint8Array): Uint8Array {
+  return deflateRawSync(state);
 }
 
 /** The checkpoint nearest at or before `at`, with its state as a Yjs update; null when none is that old. */

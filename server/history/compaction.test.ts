@@ -11,6 +11,7 @@ import { compactRoom } from './compaction.ts';
 import { DAY, HOUR } from './retention.ts';
 import { readChanges, readFeedPage } from './feed.ts';
 import { stateAt } from './timeline.ts';
+import { checkpointState } from './checkpoints.ts';
 import { postgresStorage } from '../../tests/support/server-process.ts';
 
 /** PGlite always; also the Postgres at DATABASE_URL (a throwaway database) when it is set. */
@@ -84,6 +85,44 @@ describe.each(backends)('compaction keeps history, retention bounds it, on $labe
     // A moment before the only checkpoint left is gone for good.
     expect(await stateAt(db, room, start + 30 * HOUR)).toBeNull();
     await rooms.closeAll(1001, 'test over');
+  }, 60_000);
+
+  it('a fold on the fold thread stores the same snapshot, checkpoints and changes as one run inline', async () => {
+    const start = Date.UTC(2025, 0, 1);
+    const doc = new Y.Doc();
+    initBoard(doc, { pipelineId: 'fold', workspaceId: 'w', name: 'Fold', stages: DEFAULT_STAGES });
+    const initial = Y.encodeStateAsUpdate(doc);
+    const updates: Array<{ data: Uint8Array; userId: string; at: number }> = [];
+    let at = start;
+    doc.on('update', (data: Uint8Array) => updates.push({ data, userId: at % 2 ? 'ann' : 'bob', at }));
+    for (let step = 1; step <= 30; step++) {
+      at = start + step * 17 * 60_000; // 30 steps over about 8 hours: several checkpoints
+      const id = addDeal(doc, readStages(doc)[step % 3].id, { title: `Deal ${step}` }, { now: at });
+      updateDeal(doc, id, { value: step * 100 }, { now: at });
+      dealNotes(doc, id)!.insert(0, `note ${step}`);
+      if (step % 7 === 0) deleteDeal(doc, id);
+    }
+    renameStage(doc, readStages(doc)[2].id, 'Discovery');
+    const stored = async (room: string) => ({
+      snapshot: (await db.query<{ data: Uint8Array }>('SELECT data FROM doc_snapshots WHERE room = $1', [room]))[0].data,
+      checkpoints: (await db.query<{ at: number; last_update_id: number; data: Uint8Array }>('SELECT at, last_update_id, data FROM doc_checkpoints WHERE room = $1 ORDER BY at', [room])).map(
+        (row) => ({ at: Number(row.at), data: [...checkpointState(row.data)] })
+      ),
+      changes: (await readChanges(db, room, '')).map(({ user, at: when, entityId, kind, field, before, after }) => ({ user: user?.id, when, entityId, kind, field, before, after }))
+    });
+    const results = [];
+    for (const [room, threadFromBytes] of [['board:fold-inline', Infinity], ['board:fold-thread', 0]] as const) {
+      await writeSnapshot(db, room, initial, start);
+      await appendUpdates(db, updates.map((update) => ({ ...update, room })));
+      expect(await compactRoom(db, room, { now: at, threadFromBytes })).toEqual({ folded: updates.length });
+      results.push(await stored(room));
+    }
+    const [inline, thread] = results;
+    expect(inline.checkpoints.length).toBeGreaterThan(5);
+    expect(inline.changes.filter((change) => change.kind === 'removed')).toHaveLength(4);
+    expect([...thread.snapshot]).toEqual([...inline.snapshot]);
+    expect(thread.checkpoints).toEqual(inline.checkpoints);
+    expect(thread.changes).toEqual(inline.changes);
   }, 60_000);
 
   it('typing in notes is one entry per deal, author and hour, summed across folds; stage renames are attributed entries', async () => {

@@ -1,59 +1,90 @@
-import * as Y from 'yjs';
 import type { NotesEdit } from '../../shared/history.ts';
 import { parseRoom } from '../../shared/rooms.ts';
 import type { Db, Sql } from '../store/db.ts';
 import { readLogRows, readSnapshot, writeSnapshot, type LogRow } from '../store/update-log.ts';
-import { boardTracker, contactsTracker, type ChangeTracker, type EntityChange } from './changes.ts';
-import { writeCheckpoint } from './checkpoints.ts';
+import type { EntityChange } from './changes.ts';
+import { writeCheckpoint, writeStoredCheckpoint } from './checkpoints.ts';
+import { foldInputBytes, foldRows, type FoldInput, type FoldOutput } from './fold.ts';
+import { foldOnThread } from './fold-thread.ts';
 import { checkpointsToKeep, DAY, DEFAULT_RETENTION, HOUR, type RetentionPolicy } from './retention.ts';
 
 export interface CompactionOptions {
   now?: number;
   policy?: RetentionPolicy;
+  /** Folds of at least this many input bytes (snapshot + new rows) run on the fold thread; smaller ones inline. */
+  threadFromBytes?: number;
 }
 
+/** A 10,000-deal board's snapshot is about 4 MB; replaying a few hundred KB inline takes a few milliseconds. */
+export const THREAD_FROM_BYTES = 256 * 1024;
+
+/** How often a fold is redone when another compaction of the room (another server) moved the snapshot meanwhile. */
+const ATTEMPTS = 3;
+
 /**
- * Fold a room's new log rows into its snapshot, keeping history: in one transaction, replay each row after the
- * snapshot, derive its changes (with the row's user and time) into doc_changes, write a checkpoint at the end of
- * each hour the rows span, move the snapshot forward, then apply retention. Log rows are not deleted here except
- * by retention, once they are older than the raw window and a checkpoint covers them.
+ * Fold a room's new log rows into its snapshot, keeping history: replay each row after the snapshot, derive its
+ * changes (with the row's user and time) into doc_changes, write a checkpoint at the end of each hour the rows
+ * span, move the snapshot forward, then apply retention. Log rows are not deleted here except by retention, once
+ * they are older than the raw window and a checkpoint covers them.
+ *
+ * The replay runs outside the write transaction (on the fold thread for a large room): the event loop keeps serving
+ * sockets, and PGlite, which runs one transaction at a time, keeps storing updates meanwhile. The write transaction
+ * then checks, under the room's lock, that the snapshot is still the one the fold started from.
  */
 export async function compactRoom(db: Db, room: string, options: CompactionOptions = {}): Promise<{ folded: number }> {
   const now = options.now ?? Date.now();
   const policy = options.policy ?? DEFAULT_RETENTION;
+  for (let attempt = 1; ; attempt++) {
+    const result = await compactOnce(db, room, now, policy, options.threadFromBytes ?? THREAD_FROM_BYTES);
+    if (result || attempt === ATTEMPTS) return result ?? { folded: 0 };
+  }
+}
+
+/** One fold; null when the snapshot moved while it ran (nothing written). */
+async function compactOnce(db: Db, room: string, now: number, policy: RetentionPolicy, threadFromBytes: number): Promise<{ folded: number } | null> {
+  const read = await db.transaction(async (tx) => {
+    const snapshot = await readSnapshot(tx, room);
+    const rows = await readLogRows(tx, room, snapshot?.lastUpdateId ?? 0);
+    const firstCheckpoint = snapshot !== null && !(await hasCheckpoint(tx, room));
+    return { snapshot, rows, firstCheckpoint, removedIds: rows.length ? await removedEarlier(tx, room) : [] };
+  });
+  const { snapshot, rows } = read;
+  const from = snapshot?.lastUpdateId ?? null;
+  let output: FoldOutput | null = null;
+  if (rows.length) {
+    const kind = parseRoom(room)?.kind ?? null;
+    const input: FoldInput = {
+      kind,
+      snapshot: snapshot && new Uint8Array(snapshot.data),
+      snapshotIsFirstCheckpoint: read.firstCheckpoint,
+      rows: rows.map((row) => ({ id: row.id, at: row.at, data: new Uint8Array(row.data) })),
+      removedIds: read.removedIds
+    };
+    output = foldInputBytes(input) >= threadFromBytes ? await foldOnThread(input) : foldRows(input);
+  }
   return db.transaction(async (tx) => {
     // Serialise compactions of one room (two servers, or unload racing a threshold compaction).
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [room]);
-    const snapshot = await readSnapshot(tx, room);
-    const rows = await readLogRows(tx, room, snapshot?.lastUpdateId ?? 0);
-    if (snapshot && !(await hasCheckpoint(tx, room))) {
+    const current = await tx.query<{ last_update_id: number }>('SELECT last_update_id FROM doc_snapshots WHERE room = $1', [room]);
+    if ((current[0] ? Number(current[0].last_update_id) : null) !== from) return null;
+    if (snapshot && read.firstCheckpoint && !(await hasCheckpoint(tx, room))) {
       // History starts with the state the room was created with.
-      await writeCheckpoint(tx, room, { at: snapshot.updatedAt, lastUpdateId: snapshot.lastUpdateId }, new Uint8Array(snapshot.data));
+      const at = { at: snapshot.updatedAt, lastUpdateId: snapshot.lastUpdateId };
+      if (output?.firstCheckpoint) await writeStoredCheckpoint(tx, room, at, output.firstCheckpoint);
+      else await writeCheckpoint(tx, room, at, new Uint8Array(snapshot.data));
     }
-    if (!rows.length) {
+    if (!output) {
       // Nothing new, but time has passed: a room nobody edits any more is thinned too.
       await applyRetention(tx, room, now, policy);
       return { folded: 0 };
     }
-    const doc = new Y.Doc();
-    if (snapshot) Y.applyUpdate(doc, new Uint8Array(snapshot.data));
-    const tracker = await trackerFor(tx, room, doc);
-    const changes: PendingChange[] = [];
-    for (const [index, row] of rows.entries()) {
-      const update = new Uint8Array(row.data);
-      if (tracker) changes.push(...tracker.apply(update).map((change) => ({ ...change, row })));
-      else Y.applyUpdate(doc, update);
-      const next = rows[index + 1];
-      // The last state of each hour with activity is a checkpoint (retention drops the current hour's earlier ones).
-      if (!next || Math.floor(next.at / HOUR) !== Math.floor(row.at / HOUR)) {
-        await writeCheckpoint(tx, room, { at: row.at, lastUpdateId: row.id }, Y.encodeStateAsUpdate(doc));
-      }
+    for (const checkpoint of output.checkpoints) {
+      await writeStoredCheckpoint(tx, room, { at: checkpoint.at, lastUpdateId: checkpoint.lastUpdateId }, checkpoint.stored);
     }
+    const changes = output.changes.map(({ rowIndex, ...change }) => ({ ...change, row: rows[rowIndex] }));
     await insertChanges(tx, room, await coalesceNotes(tx, room, changes));
-    const last = rows.at(-1)!;
-    await writeSnapshot(tx, room, Y.encodeStateAsUpdate(doc), now, last.id);
+    await writeSnapshot(tx, room, output.snapshot, now, rows.at(-1)!.id);
     await applyRetention(tx, room, now, policy);
-    doc.destroy();
     return { folded: rows.length };
   });
 }
@@ -62,13 +93,10 @@ async function hasCheckpoint(tx: Sql, room: string): Promise<boolean> {
   return (await tx.query('SELECT 1 FROM doc_checkpoints WHERE room = $1 LIMIT 1', [room])).length > 0;
 }
 
-async function trackerFor(tx: Sql, room: string, doc: Y.Doc): Promise<ChangeTracker | null> {
-  const kind = parseRoom(room)?.kind;
-  if (!kind) return null;
-  // An entity that reappears after a removal recorded earlier is 'restored', not 'added'.
+/** Entities a removal was recorded for: one that reappears after it is 'restored', not 'added'. */
+async function removedEarlier(tx: Sql, room: string): Promise<string[]> {
   const removed = await tx.query<{ entity_id: string }>("SELECT DISTINCT entity_id FROM doc_changes WHERE room = $1 AND kind = 'removed'", [room]);
-  const ids = removed.map((row) => row.entity_id);
-  return kind === 'board' ? boardTracker(doc, ids) : contactsTracker(doc, ids);
+  return removed.map((row) => row.entity_id);
 }
 
 type PendingChange = EntityChange & { row: LogRow };

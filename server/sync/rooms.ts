@@ -433,9 +433,11 @@ export class Rooms {
   }
 
   private compact(entry: Entry): Promise<unknown> {
+    const started = performance.now();
     entry.compacting = compactRoom(this.db, entry.room.name, { now: this.clock(), policy: this.retention })
       .then(({ folded }) => {
         entry.logRows = Math.max(0, entry.logRows - folded);
+        if (folded) this.log.info('room compacted', { room: entry.room.name, folded, ms: Math.round(performance.now() - started) });
       })
       .catch((error: Error) => this.log.error('compaction failed; the log keeps every update', { room: entry.room.name, error: error.message }))
       .finally(() => (entry.compacting = null));

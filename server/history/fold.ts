@@ -1,0 +1,73 @@
+import * as Y from 'yjs';
+import { boardTracker, contactsTracker, type EntityChange } from './changes.ts';
+import { storedCheckpoint } from './checkpoints.ts';
+import { HOUR } from './retention.ts';
+
+/**
+ * The CPU part of a compaction, pure: replay a room's new log rows onto its snapshot, with what each row changed
+ * (the change feed) and the state at the end of each hour with activity (a checkpoint), compressed as stored.
+ * No database: compaction.ts reads the input and writes the output, and runs this in fold-thread.ts for a large
+ * room, so replaying a 4 MB board never stalls the sockets.
+ */
+
+export interface FoldRow {
+  id: number;
+  at: number;
+  data: Uint8Array;
+}
+
+export interface FoldInput {
+  /** The room's doc kind; null for a room without a change feed (its rows are replayed only). */
+  kind: 'board' | 'contacts' | null;
+  snapshot: Uint8Array | null;
+  /** The snapshot itself is the first checkpoint: the room has none yet. */
+  snapshotIsFirstCheckpoint: boolean;
+  rows: FoldRow[];
+  /** Entities a removal was recorded for earlier: one that reappears is 'restored', not 'added'. */
+  removedIds: string[];
+}
+
+export interface FoldCheckpoint {
+  at: number;
+  lastUpdateId: number;
+  /** The state, compressed as doc_checkpoints stores it. */
+  stored: Uint8Array;
+}
+
+export interface FoldOutput {
+  /** Each change with the index (in `rows`) of the row that made it. */
+  changes: Array<EntityChange & { rowIndex: number }>;
+  /** The snapshot's state as a checkpoint, when it is the room's first (at the snapshot's time, set by the caller). */
+  firstCheckpoint: Uint8Array | null;
+  checkpoints: FoldCheckpoint[];
+  /** The new snapshot: the state after the last row. */
+  snapshot: Uint8Array;
+}
+
+/** Input bytes: what decides whether a fold is worth a thread. */
+export function foldInputBytes(input: FoldInput): number {
+  return (input.snapshot?.byteLength ?? 0) + input.rows.reduce((sum, row) => sum + row.data.byteLength, 0);
+}
+
+export function foldRows(input: FoldInput): FoldOutput {
+  const doc = new Y.Doc();
+  try {
+    if (input.snapshot) Y.applyUpdate(doc, input.snapshot);
+    const firstCheckpoint = input.snapshot && input.snapshotIsFirstCheckpoint ? storedCheckpoint(input.snapshot) : null;
+    const tracker = input.kind === 'board' ? boardTracker(doc, input.removedIds) : input.kind === 'contacts' ? contactsTracker(doc, input.removedIds) : null;
+    const changes: FoldOutput['changes'] = [];
+    const checkpoints: FoldCheckpoint[] = [];
+    for (const [rowIndex, row] of input.rows.entries()) {
+      if (tracker) for (const change of tracker.apply(row.data)) changes.push({ ...change, rowIndex });
+      else Y.applyUpdate(doc, row.data);
+      const next = input.rows[rowIndex + 1];
+      // The last state of each hour with activity is a checkpoint (retention drops the current hour's earlier ones).
+      if (!next || Math.floor(next.at / HOUR) !== Math.floor(row.at / HOUR)) {
+        checkpoints.push({ at: row.at, lastUpdateId: row.id, stored: storedCheckpoint(Y.encodeStateAsUpdate(doc)) });
+      }
+    }
+    return { changes, firstCheckpoint, checkpoints, snapshot: Y.encodeStateAsUpdate(doc) };
+  } finally {
+    doc.destroy();
+  }
+}
