@@ -18,7 +18,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { boardRoom } from '../shared/rooms.ts';
-import { pgliteStorage, postgresStorage, ServerProcess, type Storage } from '../tests/support/server-process.ts';
+import { ServerProcess, storagesFromEnv, type Storage } from '../tests/support/server-process.ts';
 import { connectClient, signUp, type Account } from '../tests/support/clients.ts';
 import { seedBigBoard } from '../tests/support/big-board.ts';
 
@@ -128,9 +128,7 @@ async function measure(storage: Storage): Promise<Figures[]> {
   }
 }
 
-const storages: Array<() => Promise<Storage>> = [async () => pgliteStorage()];
-if (process.env.DATABASE_URL) storages.push(() => postgresStorage(process.env.DATABASE_URL!));
-else console.warn('DATABASE_URL is not set: Postgres is skipped.');
+const storages = storagesFromEnv();
 
 const results: Figures[] = [];
 for (const create of storages) {

@@ -22,7 +22,7 @@ import { openDb } from '../server/store/db.ts';
 import { migrate } from '../server/store/migrations.ts';
 import { UpdateWriter } from '../server/store/update-writer.ts';
 import { appendUpdates } from '../server/store/update-log.ts';
-import { ServerProcess, pgliteStorage, postgresStorage, type Storage } from '../tests/support/server-process.ts';
+import { ServerProcess, pgliteStorage, storagesFromEnv, type Storage } from '../tests/support/server-process.ts';
 import { connectClient, signUp, signUpColleague } from '../tests/support/clients.ts';
 import { boardPageAs, launchChromium } from '../tests/support/browser.ts';
 import { existsSync } from 'node:fs';
@@ -244,9 +244,7 @@ if (!wanted('browser')) console.log('skipping the browser-to-browser measurement
 else if (hasChromium) await browserPropagation();
 else console.log('Chromium not found: skipping the browser-to-browser measurement (apt-get install -y chromium)');
 
-const storages: Array<() => Promise<Storage>> = [async () => pgliteStorage()];
-if (process.env.DATABASE_URL) storages.push(() => postgresStorage(process.env.DATABASE_URL!));
-else console.log('DATABASE_URL not set: benchmarking Lanes on PGlite only');
+const storages = storagesFromEnv();
 
 for (const create of storages) {
   if (!['propagation', 'fanout', 'ghost', 'storage'].some(wanted)) break;

@@ -32,6 +32,14 @@ export function pgliteStorage(): Storage {
   return { label: 'PGlite', env: { DATA_DIR: dir }, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The storages a bench measures: PGlite always, and a throwaway database on the Postgres at DATABASE_URL when set. */
+export function storagesFromEnv(): Array<() => Promise<Storage>> {
+  const storages: Array<() => Promise<Storage>> = [async () => pgliteStorage()];
+  if (process.env.DATABASE_URL) storages.push(() => postgresStorage(process.env.DATABASE_URL!));
+  else console.warn('DATABASE_URL is not set: Postgres is skipped.');
+  return storages;
+}
+
 export async function postgresStorage(baseUrl: string): Promise<Storage> {
   const name = `lanes_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
