@@ -18,7 +18,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { boardRoom } from '../shared/rooms.ts';
-import { ServerProcess, storagesFromEnv, type Storage } from '../tests/support/server-process.ts';
+import { measureEachStorage, ServerProcess, type Storage } from '../tests/support/server-process.ts';
 import { connectClient, signUp, type Account } from '../tests/support/clients.ts';
 import { seedBigBoard } from '../tests/support/big-board.ts';
 
@@ -121,21 +121,11 @@ async function measure(storage: Storage): Promise<Figures[]> {
     const folded = await samples(server, ann, dealCount, storage.label, 'snapshot only');
     return [unfolded, folded];
   } finally {
-    await server.stop();
-    if (process.env.COLD_LOAD_SERVER_LOG) writeFileSync(`${process.env.COLD_LOAD_SERVER_LOG}.${storage.label}`, server.output);
-    server.disposeMail();
-    await storage.dispose();
+    await server.finish(storage, process.env.COLD_LOAD_SERVER_LOG);
   }
 }
 
-const storages = storagesFromEnv();
-
-const results: Figures[] = [];
-for (const create of storages) {
-  const storage = await create();
-  console.log(`measuring ${storage.label} with ${DEALS} deals, ${SAMPLES} restarts…`);
-  results.push(...(await measure(storage)));
-}
+const results = (await measureEachStorage(measure, `${DEALS} deals, ${SAMPLES} restarts`)).flat();
 
 console.table(
   results.map((result) => ({

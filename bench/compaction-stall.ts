@@ -14,7 +14,7 @@ import { moveDeal, readColumn, readDeal, readStages, type Deal } from '../shared
 import { boardRoom } from '../shared/rooms.ts';
 import { connectClient, signUp } from '../tests/support/clients.ts';
 import { seedBigBoard } from '../tests/support/big-board.ts';
-import { ServerProcess, storagesFromEnv, type Storage } from '../tests/support/server-process.ts';
+import { measureEachStorage, ServerProcess, type Storage } from '../tests/support/server-process.ts';
 import { summarize, type Summary } from './stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -78,21 +78,11 @@ async function measure(storage: Storage): Promise<Figures> {
       watcher.destroy();
     }
   } finally {
-    await server.stop();
-    if (process.env.COMPACTION_SERVER_LOG) writeFileSync(`${process.env.COMPACTION_SERVER_LOG}.${storage.label}`, server.output);
-    server.disposeMail();
-    await storage.dispose();
+    await server.finish(storage, process.env.COMPACTION_SERVER_LOG);
   }
 }
 
-const storages = storagesFromEnv();
-
-const results: Figures[] = [];
-for (const create of storages) {
-  const storage = await create();
-  console.log(`measuring ${storage.label}: ${DEALS} deals, ${MOVES} moves…`);
-  results.push(await measure(storage));
-}
+const results = await measureEachStorage(measure, `${DEALS} deals, ${MOVES} moves`);
 const round = (value: number) => Math.round(value * 10) / 10;
 console.table(
   results.map((result) => ({

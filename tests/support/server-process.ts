@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -183,4 +183,23 @@ export class ServerProcess {
     mailboxes.delete(this.url);
     this.ownFolder?.dispose();
   }
+
+  /** A bench's end: stop, keep the output in `<logFile>.<storage label>` when asked, remove the mail folder and storage. */
+  async finish(storage: Storage, logFile?: string): Promise<void> {
+    await this.stop();
+    if (logFile) writeFileSync(`${logFile}.${storage.label}`, this.output);
+    this.disposeMail();
+    await storage.dispose();
+  }
+}
+
+/** Run a bench's `measure` on each storage of `storagesFromEnv`, one after the other, saying what it measures. */
+export async function measureEachStorage<T>(measure: (storage: Storage) => Promise<T>, what: string): Promise<T[]> {
+  const results: T[] = [];
+  for (const create of storagesFromEnv()) {
+    const storage = await create();
+    console.log(`measuring ${storage.label}: ${what}…`);
+    results.push(await measure(storage));
+  }
+  return results;
 }
