@@ -85,7 +85,7 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimit
     const { email, name, password, invite: inviteToken } = body.value;
     const wait = takeEach([[limits.signups, clientAddress(c, limits.trustProxy)]]);
     if (wait > 0) return tooMany(c, wait, 'too many signups from your address');
-    const weakness = passwordWeakness(password, { email, name });
+    const weakness = await passwordWeakness(password, { email, name });
     if (weakness) return c.json({ error: 'invalid', field: 'password', reason: weakness }, 400);
     const now = clock();
     const invite = inviteToken ? await findInvite(db, inviteToken) : undefined;
@@ -210,7 +210,7 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimit
     const linkId = hashToken(body.value.token);
     const user = await findPasswordReset(db, linkId, clock());
     if (!user) return c.json({ error: 'gone', field: 'token', reason: 'this reset link has expired or was already used: ask for a new one' }, 410);
-    const weakness = passwordWeakness(body.value.password, { email: user.email, name: user.name });
+    const weakness = await passwordWeakness(body.value.password, { email: user.email, name: user.name });
     if (weakness) return c.json({ error: 'invalid', field: 'password', reason: weakness }, 400);
     const passwordHash = await hashPassword(body.value.password);
     const now = clock();
@@ -257,7 +257,7 @@ export function authRoutes(deps: AppDeps, live: LiveAccess, limits: RequestLimit
       return c.json({ error: 'invalid', field: 'currentPassword', reason: 'not your current password' }, 400);
     }
     currentPasswordThrottle.succeed(key);
-    const weakness = passwordWeakness(body.value.newPassword, { email: user.email, name: user.name });
+    const weakness = await passwordWeakness(body.value.newPassword, { email: user.email, name: user.name });
     if (weakness) return c.json({ error: 'invalid', field: 'newPassword', reason: weakness }, 400);
     const passwordHash = await hashPassword(body.value.newPassword);
     const now = clock();

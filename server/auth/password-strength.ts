@@ -1,5 +1,4 @@
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { OnDemandThread } from '../on-demand-thread.ts';
 
 /**
  * Too-easy passwords are refused with zxcvbn-ts (@zxcvbn-ts/core with its common-language package: the most
@@ -9,17 +8,24 @@ import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
  */
 export const MIN_PASSWORD_SCORE = 2;
 
-let estimator: ZxcvbnFactory | null = null;
+/**
+ * zxcvbn scores on a thread of its own (password-worker.js), started by the first password to score and stopped a
+ * minute after the last: its dictionaries would otherwise stay in the main thread's heap for good.
+ */
+const scorer = new OnDemandThread<{ password: string; userInputs: string[] }, number>({
+  name: 'password scoring',
+  script: new URL('./password-worker.js', import.meta.url),
+  idleMs: 2_000
+});
 
 /** Why this password is too weak for this person, or null when it will do. */
-export function passwordWeakness(password: string, person: { email: string; name: string }): string | null {
+export async function passwordWeakness(password: string, person: { email: string; name: string }): Promise<string | null> {
   const email = person.email.trim().toLowerCase();
   const lowered = password.trim().toLowerCase();
   if (lowered === email || lowered === email.split('@')[0] || lowered === person.name.trim().toLowerCase()) {
     return 'must not be your e-mail address or name';
   }
-  estimator ??= new ZxcvbnFactory({ dictionary: { ...dictionary }, graphs: adjacencyGraphs });
-  const result = estimator.check(password.slice(0, 100), [email, ...email.split(/[@.]/), person.name]);
-  if (result.score >= MIN_PASSWORD_SCORE) return null;
+  const score = await scorer.run({ password: password.slice(0, 100), userInputs: [email, ...email.split(/[@.]/), person.name] });
+  if (score >= MIN_PASSWORD_SCORE) return null;
   return 'too common or too easy to guess: try a phrase of a few unrelated words';
 }
