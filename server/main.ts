@@ -58,7 +58,7 @@ const applied = await migrate(db);
 log.info('database ready', { kind: db.kind, where: db.kind === 'pglite' ? dataDir : 'DATABASE_URL', migrationsApplied: applied });
 if (!existsSync(uiDir)) log.warn('no built UI found; run `npm run build`', { uiDir });
 
-const relay = redisUrl ? new RedisRelay({ url: redisUrl, prefix: process.env.REDIS_PREFIX ?? 'lanes:', log }) : undefined;
+const relay = redisUrl ? await RedisRelay.connect({ url: redisUrl, prefix: process.env.REDIS_PREFIX ?? 'lanes:', log }) : undefined;
 if (relay) log.info('several instances: relaying through Redis', { prefix: process.env.REDIS_PREFIX ?? 'lanes:' });
 
 const { app, rooms, injectWebSocket, wss, stopAccepting, outbox } = createApp({

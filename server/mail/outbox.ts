@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTransport } from 'nodemailer';
 import type { Log } from '../log.ts';
 
 /** One message as the templates write it: plain text, simple HTML, and the link it carries (for the log transport). */
@@ -30,24 +29,34 @@ export interface MailSettings {
 
 export const DEFAULT_MAIL_FROM = 'Lanes <lanes@localhost>';
 
+/**
+ * `make()` the first time it is asked for, the same promise after. nodemailer (~3 MB of V8 heap once loaded) is
+ * loaded by the first message sent, not at start: a server that sends none, or only logs them, never holds it.
+ */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | null = null;
+  return () => (made ??= make());
+}
+
 /** SMTP when SMTP_URL is set, else a folder when MAIL_DIR is set, else the log: `npm start` works with no mail server. */
 export function mailTransport(settings: MailSettings, log: Log): MailTransport {
   if (settings.smtpUrl) {
-    const smtp = createTransport(settings.smtpUrl, { from: settings.from });
+    const smtpUrl = settings.smtpUrl;
+    const smtp = once(async () => (await import('nodemailer')).createTransport(smtpUrl, { from: settings.from }));
     return {
       kind: 'smtp',
       deliver: async ({ to, subject, text, html }) => {
-        await smtp.sendMail({ to, subject, text, html });
+        await (await smtp()).sendMail({ to, subject, text, html });
       }
     };
   }
   if (settings.mailDir) {
     const dir = settings.mailDir;
-    const composer = createTransport({ streamTransport: true, buffer: true }, { from: settings.from });
+    const composer = once(async () => (await import('nodemailer')).createTransport({ streamTransport: true, buffer: true }, { from: settings.from }));
     return {
       kind: 'directory',
       deliver: async ({ to, subject, text, html }) => {
-        const { message } = await composer.sendMail({ to, subject, text, html });
+        const { message } = await (await composer()).sendMail({ to, subject, text, html });
         await mkdir(dir, { recursive: true });
         const name = `${Date.now()}-${randomBytes(6).toString('hex')}.eml`;
         // Written aside, then renamed: a reader of the folder never sees half a message.

@@ -90,7 +90,7 @@ if (process.env.DATABASE_URL) {
       const url = new URL(baseUrl);
       url.pathname = `/${name}`;
       return {
-        db: openPostgres(url.toString()),
+        db: await openPostgres(url.toString()),
         dispose: async () => {
           await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
           await admin.end();

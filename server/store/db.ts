@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import type { CopyColumn, PgliteReply, PgliteRequest, PgliteWorkerData, WireStatement } from './pglite-protocol.ts';
 
 /** The SQL surface the server uses: the same statements run on Postgres (postgres.js) and on embedded PGlite. */
@@ -44,8 +44,10 @@ export interface Db extends Sql {
   close(): Promise<void>;
 }
 
-export function openPostgres(url: string): Db {
-  const sql = postgres(url, {
+/** postgres.js is loaded here, so the embedded (PGlite) server never holds it. */
+export async function openPostgres(url: string): Promise<Db> {
+  const { default: connect } = await import('postgres');
+  const sql = connect(url, {
     max: 10,
     onnotice: () => {},
     // int8 as number (ids, epoch milliseconds), as PGlite returns them.

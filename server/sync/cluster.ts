@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import * as Y from 'yjs';
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import type { Log } from '../log.ts';
@@ -111,13 +111,22 @@ export class RedisRelay implements RoomRelay {
   private readonly missed = new Set<string>();
   private closing = false;
 
-  constructor(private readonly options: RedisRelayOptions) {
+  /** A relay through the Redis at `options.url`; ioredis is loaded here, so a server without REDIS_URL never holds it. */
+  static async connect(options: RedisRelayOptions): Promise<RedisRelay> {
+    const { Redis } = await import('ioredis');
+    return new RedisRelay(options, Redis);
+  }
+
+  private constructor(
+    private readonly options: RedisRelayOptions,
+    RedisClient: typeof Redis
+  ) {
     this.accessChannel = `${options.prefix}access`;
     // No offline queue: while Redis is away a publish fails at once (the update is stored; others catch up later)
     // instead of piling up in memory; subscriptions are renewed by hand, so catching up follows them.
     const settings = { enableOfflineQueue: false, commandTimeout: 5_000, maxRetriesPerRequest: 1 };
-    this.publisher = new Redis(options.url, { ...settings, connectionName: 'lanes-publisher' });
-    this.subscriber = new Redis(options.url, { ...settings, autoResubscribe: false, connectionName: 'lanes-subscriber' });
+    this.publisher = new RedisClient(options.url, { ...settings, connectionName: 'lanes-publisher' });
+    this.subscriber = new RedisClient(options.url, { ...settings, autoResubscribe: false, connectionName: 'lanes-subscriber' });
     for (const connection of [this.publisher, this.subscriber]) {
       // An error that leaves the connection up (none is expected) is no outage.
       connection.on('error', (error: Error) => connection.status !== 'ready' && this.down(error.message));

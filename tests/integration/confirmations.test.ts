@@ -156,7 +156,7 @@ describe.skipIf(!databaseUrl)('confirmations wait for the database, on Postgres 
     const restoredAt = Date.now();
     await eventually(() => expect(annBoard.isStored(clock)).toBe(true), 20_000);
     console.log(`[confirm] confirmed ${Date.now() - restoredAt} ms after the database came back`);
-    const db = openPostgres(storage.env.DATABASE_URL);
+    const db = await openPostgres(storage.env.DATABASE_URL);
     try {
       const stored = new Y.Doc();
       Y.applyUpdate(stored, (await loadRoomState(db, room))!);

@@ -27,8 +27,8 @@ describe.skipIf(missing.length > 0)('a room loading while another instance store
   const relays: RedisRelay[] = [];
   const all: Rooms[] = [];
 
-  const instance = (database: Db, prefix: string) => {
-    const relay = new RedisRelay({ url: redisUrl!, prefix, log: silentLog });
+  const instance = async (database: Db, prefix: string) => {
+    const relay = await RedisRelay.connect({ url: redisUrl!, prefix, log: silentLog });
     const rooms = new Rooms(database, silentLog, { relay, unloadAfterMs: 5 });
     relay.attach({ storedState: (name) => loadRoomState(db, name), relayed: () => {}, access: () => {} });
     relays.push(relay);
@@ -51,7 +51,7 @@ describe.skipIf(missing.length > 0)('a room loading while another instance store
 
   it('misses none of what is stored and published between its read of storage and its first message', async () => {
     const prefix = `lanes-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}:`;
-    const writer = instance(db, prefix);
+    const writer = await instance(db, prefix);
     // The reader's read of storage returns 40 ms late: whatever the writer commits meanwhile is only in Redis.
     const slowDb: Db = {
       ...db,
@@ -61,7 +61,7 @@ describe.skipIf(missing.length > 0)('a room loading while another instance store
         return rows as never;
       }
     };
-    const reader = instance(slowDb, prefix);
+    const reader = await instance(slowDb, prefix);
     await eventually(() => expect(relays.map((relay) => relay.problem())).toEqual([null, null]), 10_000);
 
     const source = await writer.rooms.acquire(ROOM);
