@@ -184,11 +184,19 @@ function readDealMap(map: Y.Map<unknown>): Deal {
   };
 }
 
-/** A deal, or undefined when there is none or it breaks the schema (the board lists it for an admin instead). */
-export function readDeal(doc: Y.Doc, dealId: string): Deal | undefined {
+/**
+ * A deal, or undefined when there is none or it breaks the schema (the board lists it for an admin instead).
+ * `stageIds` (the board's valid stages, `boardStageIds`) saves checking every stage again when many deals are read.
+ */
+export function readDeal(doc: Y.Doc, dealId: string, stageIds: ReadonlySet<string> = boardStageIds(doc)): Deal | undefined {
   const map = dealsMap(doc).get(dealId);
-  if (!map || checkDeal(map, dealId, stageIdsOf(inspectStages(doc).valid))) return undefined;
+  if (!map || checkDeal(map, dealId, stageIds)) return undefined;
   return readDealMap(map);
+}
+
+/** The ids of the board's valid stages: what a deal's stageId must name. */
+export function boardStageIds(doc: Y.Doc): Set<string> {
+  return stageIdsOf(inspectStages(doc).valid);
 }
 
 /**
@@ -392,8 +400,8 @@ export interface DealRecord extends Deal {
   notes: string;
 }
 
-export function readDealRecord(doc: Y.Doc, dealId: string): DealRecord | undefined {
-  const deal = readDeal(doc, dealId);
+export function readDealRecord(doc: Y.Doc, dealId: string, stageIds?: ReadonlySet<string>): DealRecord | undefined {
+  const deal = readDeal(doc, dealId, stageIds);
   return deal ? { ...deal, notes: dealNotes(doc, dealId)?.toString() ?? '' } : undefined;
 }
 

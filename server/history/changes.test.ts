@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { addDeal, dealNotes, initBoard, readStages, renameStage, updateDeal } from '../../shared/board-doc.ts';
+import { addDeal, dealNotes, initBoard, moveDeal, readStages, renameStage, updateDeal } from '../../shared/board-doc.ts';
 import { DEFAULT_STAGES } from '../../shared/sample-pipeline.ts';
 import { boardTracker, diffStages, type EntityChange } from './changes.ts';
 
@@ -51,6 +51,17 @@ describe('change derivation: stages and notes', () => {
       array.insert(3, [new Y.Map<unknown>(Object.entries(fields))]);
     });
     expect(changes[0]).toEqual([{ entityId: lead, title: 'Lead in', kind: 'stage_changed', field: 'position', before: 1, after: 4 }]);
+  });
+
+  it('a deal moved into a stage an earlier update added is a move (the stages are read again once they change)', () => {
+    const { source, changes, stage } = trackedBoard();
+    const deal = addDeal(source, stage('Lead in'), { title: 'Acme', value: 100 });
+    source.transact(() => {
+      const array = stageMaps(source);
+      array.push([new Y.Map<unknown>(Object.entries({ ...array.get(0).toJSON(), id: 'review', name: 'Review' }))]);
+    });
+    moveDeal(source, deal, 'review', 0);
+    expect(changes.at(-1)).toEqual([expect.objectContaining({ entityId: deal, kind: 'moved', field: 'stageId' })]);
   });
 
   it('diffStages: a stage added or removed by a repair is listed whole', () => {

@@ -57,16 +57,19 @@ export function foldRows(input: FoldInput): FoldOutput {
     const tracker = input.kind === 'board' ? boardTracker(doc, input.removedIds) : input.kind === 'contacts' ? contactsTracker(doc, input.removedIds) : null;
     const changes: FoldOutput['changes'] = [];
     const checkpoints: FoldCheckpoint[] = [];
+    let lastState: Uint8Array | null = null;
     for (const [rowIndex, row] of input.rows.entries()) {
       if (tracker) for (const change of tracker.apply(row.data)) changes.push({ ...change, rowIndex });
       else Y.applyUpdate(doc, row.data);
       const next = input.rows[rowIndex + 1];
       // The last state of each hour with activity is a checkpoint (retention drops the current hour's earlier ones).
       if (!next || Math.floor(next.at / HOUR) !== Math.floor(row.at / HOUR)) {
-        checkpoints.push({ at: row.at, lastUpdateId: row.id, stored: storedCheckpoint(Y.encodeStateAsUpdate(doc)) });
+        lastState = Y.encodeStateAsUpdate(doc);
+        checkpoints.push({ at: row.at, lastUpdateId: row.id, stored: storedCheckpoint(lastState) });
       }
     }
-    return { changes, firstCheckpoint, checkpoints, snapshot: Y.encodeStateAsUpdate(doc) };
+    // The last row always ends a checkpoint: its state is the new snapshot, encoded once (4 MB on a big board).
+    return { changes, firstCheckpoint, checkpoints, snapshot: lastState ?? Y.encodeStateAsUpdate(doc) };
   } finally {
     doc.destroy();
   }

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { readDeal, readStages } from '../../shared/board-doc.ts';
+import { boardStageIds, readDeal, readStages } from '../../shared/board-doc.ts';
 import { readContact, restoreContact, type Contact } from '../../shared/contacts-doc.ts';
 import type { ChangeFeedPage, ChangesResponse, DeletedContact, DeletedDeal, HistoryMoments, RestoreRecord } from '../../shared/history.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';
@@ -102,7 +102,10 @@ export class History {
   async deletedDeals(pipelineId: string): Promise<DeletedDeal[]> {
     const room = boardRoom(pipelineId);
     await this.rooms.settle(room);
-    const present = await this.withRoom(room, (live) => (id: string) => readDeal(live.doc, id) !== undefined);
+    const present = await this.withRoom(room, (live) => {
+      const stageIds = boardStageIds(live.doc);
+      return (id: string) => readDeal(live.doc, id, stageIds) !== undefined;
+    });
     return (await removedEntities(this.db, room, present)).map(deletedDealView);
   }
 

@@ -5,6 +5,7 @@ import {
   withExistingStage,
   readDeal,
   readDeals,
+  boardStageIds,
   readDealRecord,
   readStages,
   renameStage,
@@ -64,9 +65,11 @@ export function restoreBoardTo(live: Y.Doc, old: Y.Doc, origin: ServerWrite): nu
         changed++;
       }
     }
+    // Stage ids read once per doc (restoring a deal changes no stage) instead of once per deal read.
+    const [oldStageIds, liveStageIds] = [boardStageIds(old), boardStageIds(live)];
     for (const [id] of oldDeals) {
-      const was = readDealRecord(old, id)!;
-      const is = readDealRecord(live, id);
+      const was = readDealRecord(old, id, oldStageIds)!;
+      const is = readDealRecord(live, id, liveStageIds);
       if (!is) {
         if (attempt(() => restoreDeal(live, withExistingStage(live, was), { origin }))) changed++;
       } else if (resetDeal(live, is, was, origin)) changed++;
@@ -211,10 +214,11 @@ export function undoBoardRestore(live: Y.Doc, pre: Y.Doc, post: Y.Doc, origin: S
       }
     }
     const ids = new Set([...readDeals(pre), ...readDeals(post)].map((deal) => deal.id));
+    const [preStageIds, postStageIds, liveStageIds] = [boardStageIds(pre), boardStageIds(post), boardStageIds(live)];
     for (const id of ids) {
-      const was = readDealRecord(pre, id);
-      const left = readDealRecord(post, id);
-      const is = readDealRecord(live, id);
+      const was = readDealRecord(pre, id, preStageIds);
+      const left = readDealRecord(post, id, postStageIds);
+      const is = readDealRecord(live, id, liveStageIds);
       if (sameValue(was, left)) continue;
       if (!was && left && is && sameValue(is, left)) {
         if (attempt(() => deleteDeal(live, id, { origin }))) changed++;
