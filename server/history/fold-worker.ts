@@ -1,11 +1,15 @@
 import { parentPort } from 'node:worker_threads';
-import { foldRows, type FoldInput } from './fold.ts';
+import { CarriedFolds, type FoldInput } from './fold.ts';
 
-/** The thread fold-thread.ts starts: folds one room at a time, answered by request id. */
+/**
+ * The thread fold-thread.ts starts: folds one room at a time, answered by request id, each from where the previous
+ * fold of that room ended when it can (CarriedFolds).
+ */
 const port = parentPort!;
+const folds = new CarriedFolds();
 port.on('message', ({ id, input }: { id: number; input: FoldInput }) => {
   try {
-    const folded = foldRows(input);
+    const folded = folds.fold(input);
     // Own copies (a small Buffer may sit in Node's shared pool), so each moves to the main thread without a copy there.
     const own = (bytes: Uint8Array) => new Uint8Array(bytes);
     const output = {
