@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { newId } from './ids.ts';
 import { compareRanked, rankAtEnd, rankBetween } from './ranking.ts';
 import { dealFieldsSchema, dealPatchSchema, parseOrThrow, stageFieldsSchema, type DealFields, type DealPatch } from './deal-fields.ts';
-import { BOARD_SCHEMA_VERSION, checkDeal, dealRecordSchema, describeProblem, inspectStages, stageIdsOf, type SchemaProblem } from './doc-schema.ts';
+import { BOARD_SCHEMA_VERSION, checkDeal, dealRecordSchema, describeProblem, boardStageIds, inspectStages, stageIdsOf, type SchemaProblem } from './doc-schema.ts';
 
 /**
  * The board doc (room `board:<pipelineId>`): a public, versioned contract, documented in the README.
@@ -194,10 +194,6 @@ export function readDeal(doc: Y.Doc, dealId: string, stageIds: ReadonlySet<strin
   return readDealMap(map);
 }
 
-/** The ids of the board's valid stages: what a deal's stageId must name. */
-export function boardStageIds(doc: Y.Doc): Set<string> {
-  return stageIdsOf(inspectStages(doc).valid);
-}
 
 /**
  * A deal's shared notes, edited as plain text by several people at once; null for an unknown deal or a deal in a
@@ -267,13 +263,13 @@ export function readColumns(source: Y.Doc | BoardView): Map<string, Deal[]> {
 function requireValidDeal(doc: Y.Doc, dealId: string): Y.Map<unknown> {
   const map = dealsMap(doc).get(dealId);
   if (!map) throw new BoardError(`no deal ${dealId}`);
-  const problem = checkDeal(map, dealId, stageIdsOf(inspectStages(doc).valid));
+  const problem = checkDeal(map, dealId, boardStageIds(doc));
   if (problem) throw new BoardError(`this deal needs repair first: ${describeProblem(problem)}`);
   return map;
 }
 
 function requireStage(doc: Y.Doc, stageId: string): void {
-  if (!stageIdsOf(inspectStages(doc).valid).has(stageId)) throw new BoardError(`no stage ${stageId}`);
+  if (!boardStageIds(doc).has(stageId)) throw new BoardError(`no stage ${stageId}`);
 }
 
 function setTags(map: Y.Map<unknown>, tags: readonly string[]): void {

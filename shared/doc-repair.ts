@@ -11,6 +11,7 @@ import {
   contactRecordSchema,
   CONTACTS_SCHEMA_VERSION,
   dealRecordSchema,
+  boardStageIds,
   inspectStages,
   stageIdsOf,
   stageRecordSchema
@@ -190,7 +191,7 @@ export function repairBoard(doc: Y.Doc, meta: { pipelineId: string; workspaceId:
     migrateBoard(doc);
     const deals = doc.getMap<unknown>('deals');
     clearHidden(deals, 'map', transaction);
-    const stageIds = stageIdsOf(inspectStages(doc).valid);
+    const stageIds = boardStageIds(doc);
     for (const [key, deal] of [...deals.entries()]) {
       if (!checkDeal(deal, key, stageIds)) continue;
       if (deal instanceof Y.Map) {

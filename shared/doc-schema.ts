@@ -211,6 +211,11 @@ export function stageIdsOf(stages: ReadonlyArray<Y.Map<unknown>>): Set<string> {
   return new Set(stages.map((stage) => stage.get('id') as string));
 }
 
+/** The ids of the board's valid stages: what a deal's stageId must name. */
+export function boardStageIds(doc: Y.Doc): Set<string> {
+  return stageIdsOf(inspectStages(doc).valid);
+}
+
 /**
  * Problems that make a whole doc unsafe to edit: its meta, and for a board its stages (clients cannot change them,
  * so only an admin's repair can fix them). A doc with such problems is opened read-only.
@@ -229,7 +234,7 @@ export function docProblems(doc: Y.Doc, kind: DocKind): SchemaProblem[] {
 export function recordProblems(doc: Y.Doc, kind: DocKind): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   if (kind === 'board') {
-    const stageIds = stageIdsOf(inspectStages(doc).valid);
+    const stageIds = boardStageIds(doc);
     const deals = doc.getMap<unknown>('deals');
     if (hasHiddenContent(deals, 'map')) problems.push({ path: 'deals', reason: 'holds content outside its records' });
     for (const [key, deal] of deals.entries()) {

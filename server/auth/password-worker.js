@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The thread password-strength.ts starts to score passwords with zxcvbn-ts. Its dictionaries (about 90,000 words and
- * their ranks) take ~8 MB of V8 heap and are needed only while someone signs up or changes a password: on this thread
+ * their ranks) take ~6 MB of V8 heap and are needed only while someone signs up or changes a password: on this thread
  * they leave the process when it stops (README: Operations, Memory).
  *
  * Plain JavaScript, so it starts without a TypeScript compiler from the sources (tests) and from the build alike.

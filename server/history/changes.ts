@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
-import { boardStageIds, readDealRecord, readStages, type DealRecord, type Stage } from '../../shared/board-doc.ts';
+import { readDealRecord, readStages, type DealRecord, type Stage } from '../../shared/board-doc.ts';
+import { boardStageIds } from '../../shared/doc-schema.ts';
 import { readContact, type Contact } from '../../shared/contacts-doc.ts';
 import type { ChangeKind, NotesEdit, StageChangeField } from '../../shared/history.ts';
 

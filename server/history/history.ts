@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
-import { boardStageIds, readDeal, readStages } from '../../shared/board-doc.ts';
+import { readDeal, readStages } from '../../shared/board-doc.ts';
+import { boardStageIds } from '../../shared/doc-schema.ts';
 import { readContact, restoreContact, type Contact } from '../../shared/contacts-doc.ts';
 import type { ChangeFeedPage, ChangesResponse, DeletedContact, DeletedDeal, HistoryMoments, RestoreRecord } from '../../shared/history.ts';
 import { boardRoom, contactsRoom } from '../../shared/rooms.ts';

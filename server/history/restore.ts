@@ -5,7 +5,6 @@ import {
   withExistingStage,
   readDeal,
   readDeals,
-  boardStageIds,
   readDealRecord,
   readStages,
   renameStage,
@@ -15,6 +14,7 @@ import {
   type Deal,
   type DealRecord
 } from '../../shared/board-doc.ts';
+import { boardStageIds } from '../../shared/doc-schema.ts';
 import { deleteContact, readContact, readContacts, restoreContact, updateContact, type Contact } from '../../shared/contacts-doc.ts';
 import type { ContactPatch, DealPatch } from '../../shared/deal-fields.ts';
 import type { ServerWrite } from '../sync/room.ts';
