@@ -14,7 +14,7 @@ import { cpuMillis, rssBytes, type System } from './systems.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function endpointOf(system: System): Endpoint {
+export function endpointOf(system: System): Endpoint {
   return { protocol: system.protocol, wsUrl: system.wsUrl, token: system.token };
 }
 
@@ -29,14 +29,14 @@ export function emptyBoardSeed(): Uint8Array {
 }
 
 /** A writer in this process, in a fresh room of the system (seeded for the peers), synced. */
-async function openWriter(system: System, room: string): Promise<StockClient> {
+export async function openWriter(system: System, room: string): Promise<StockClient> {
   const writer = openStockClient(endpointOf(system), room, system.durable ? undefined : emptyBoardSeed());
   await withTimeout(writer.synced, 30_000, `${system.label}: the writer did not sync`);
   await eventually(() => readStages(writer.doc).length > 0, 10_000, `${system.label}: the board has no stages`);
   return writer;
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([promise, new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);

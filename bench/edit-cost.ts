@@ -18,8 +18,8 @@ import { join, resolve } from 'node:path';
 import { addDeal, readStages, updateDeal } from '../shared/board-doc.ts';
 import { storagesFromEnv } from '../tests/support/server-process.ts';
 import { ClientPool } from './client-pool.ts';
-import { emptyBoardSeed } from './compare.ts';
-import { now, openStockClient, type Endpoint } from './stock-client.ts';
+import { endpointOf, openWriter, withTimeout } from './compare.ts';
+import { now } from './stock-client.ts';
 import { cpuMillis, REFERENCE_LABEL, startLanes, startReference, type System } from './systems.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -31,15 +31,6 @@ const PHASES = [
 ] as const;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function arrivedWithin(arrived: Promise<void>, ms: number, message: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([arrived, new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface PhaseFigures {
   cpuPerEditMicros: number;
@@ -54,16 +45,10 @@ interface SystemFigures {
 
 async function measure(system: System): Promise<SystemFigures> {
   const [room] = await system.rooms(1);
-  const endpoint: Endpoint = { protocol: system.protocol, wsUrl: system.wsUrl, token: system.token };
-  const writer = openStockClient(endpoint, room, system.durable ? undefined : emptyBoardSeed());
+  const endpoint = endpointOf(system);
+  const writer = await openWriter(system, room);
   const pool = ClientPool.spawn(2);
   try {
-    await writer.synced;
-    const deadline = Date.now() + 10_000;
-    while (!readStages(writer.doc).length) {
-      if (Date.now() > deadline) throw new Error(`${system.label}: the board has no stages`);
-      await sleep(10);
-    }
     const dealId = addDeal(writer.doc, readStages(writer.doc)[0].id, { title: 'Edited deal', value: 0 });
     const held = await pool.open(endpoint, [room], RECEIVERS, { timeoutMs: 60_000 });
     if (held < RECEIVERS) throw new Error(`${system.label}: only ${held} of ${RECEIVERS} clients synced`);
@@ -84,7 +69,7 @@ async function measure(system: System): Promise<SystemFigures> {
         value++;
         const arrived = new Promise<void>((done) => (waiting = { value, remaining: pool.size, done }));
         updateDeal(writer.doc, dealId, { value });
-        await arrivedWithin(arrived, 30_000, `${system.label}: edit ${value} did not reach every receiver`);
+        await withTimeout(arrived, 30_000, `${system.label}: edit ${value} did not reach every receiver`);
         if (phase.paceMs) await sleep(phase.paceMs);
       }
       phases[phase.name] = {
