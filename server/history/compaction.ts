@@ -4,18 +4,21 @@ import type { Db, Sql } from '../store/db.ts';
 import { readLogRows, readSnapshot, writeSnapshot, type LogRow } from '../store/update-log.ts';
 import type { EntityChange } from './changes.ts';
 import { writeCheckpoint, writeStoredCheckpoint } from './checkpoints.ts';
-import { foldInputBytes, foldRows, type FoldInput, type FoldOutput } from './fold.ts';
+import { foldInputBytes, foldRowsInSlices, type FoldInput, type FoldOutput } from './fold.ts';
 import { foldOnThread } from './fold-thread.ts';
 import { checkpointsToKeep, DAY, DEFAULT_RETENTION, HOUR, type RetentionPolicy } from './retention.ts';
 
 export interface CompactionOptions {
   now?: number;
   policy?: RetentionPolicy;
-  /** Folds of at least this many input bytes (snapshot + new rows) run on the fold thread; smaller ones inline. */
+  /** Folds of at least this many input bytes (snapshot + new rows) run on the fold thread; smaller ones here, in slices. */
   threadFromBytes?: number;
 }
 
-/** A 10,000-deal board's snapshot is about 4 MB; replaying a few hundred KB inline takes a few milliseconds. */
+/**
+ * A 10,000-deal board's snapshot is about 4 MB. A fold of less than this runs on the main thread in slices of a few
+ * milliseconds (a thread of its own would first load and warm up its code, and hold its own heap).
+ */
 export const THREAD_FROM_BYTES = 256 * 1024;
 
 /** How often a fold is redone when another compaction of the room (another server) moved the snapshot meanwhile. */
@@ -60,7 +63,7 @@ async function compactOnce(db: Db, room: string, now: number, policy: RetentionP
       rows: rows.map((row) => ({ id: row.id, at: row.at, data: new Uint8Array(row.data) })),
       removedIds: read.removedIds
     };
-    output = foldInputBytes(input) >= threadFromBytes ? await foldOnThread(input) : foldRows(input);
+    output = foldInputBytes(input) >= threadFromBytes ? await foldOnThread(input) : await foldRowsInSlices(input);
   }
   return db.transaction(async (tx) => {
     // Serialise compactions of one room (two servers, or unload racing a threshold compaction).

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addDeal, deleteDeal, initBoard, readDealRecord, readStages, restoreDeal, updateDeal } from '../../shared/board-doc.ts';
 import { DEFAULT_STAGES } from '../../shared/sample-pipeline.ts';
-import { CarriedFolds, foldRows, type FoldInput, type FoldOutput, type FoldRow } from './fold.ts';
+import { CarriedFolds, foldRows, foldRowsInSlices, type FoldInput, type FoldOutput, type FoldRow } from './fold.ts';
 
 const HOUR = 3_600_000;
 
@@ -68,5 +68,26 @@ describe('CarriedFolds', () => {
     const output = other.fold(forgetful);
     expect(output).toEqual(foldRows(forgetful));
     expect(output.changes.some((change) => change.kind === 'restored')).toBe(false);
+  });
+});
+
+describe('foldRowsInSlices', () => {
+  it('gives what foldRows gives, letting the event loop run between its slices', async () => {
+    const { snapshot, first, second } = boardLog();
+    const input: FoldInput = { kind: 'board', snapshot, snapshotIsFirstCheckpoint: true, rows: [...first, ...second], removedIds: [] };
+    // Timers, I/O and setImmediate callbacks that come due while a fold runs get their turn before it ends.
+    let turns = 0;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    let done = false;
+    setImmediate(tick);
+    const output = await foldRowsInSlices(input, 0);
+    done = true;
+    expect(output).toEqual(foldRows(input));
+    expect(output.changes.length).toBeGreaterThan(12);
+    // A zero-length slice is one row: every row but the last lets the loop run once.
+    expect(turns).toBeGreaterThanOrEqual(input.rows.length - 1);
   });
 });

@@ -8,7 +8,7 @@ import { HOUR } from './retention.ts';
  * The CPU part of a compaction, pure: replay a room's new log rows onto its snapshot, with what each row changed
  * (the change feed) and the state at the end of each hour with activity (a checkpoint), compressed as stored.
  * No database: compaction.ts reads the input and writes the output, and runs this in fold-thread.ts for a large
- * room, so replaying a 4 MB board never stalls the sockets.
+ * room, so replaying a 4 MB board never stalls the sockets, and in slices between socket events for a small one.
  */
 
 export interface FoldRow {
@@ -63,8 +63,11 @@ function startReplay(input: FoldInput): Replay {
   return { doc, tracker };
 }
 
-/** Replay `input.rows` onto `replay` (at the state of `input.snapshot`): the changes, checkpoints and new snapshot. */
-function foldOnto({ doc, tracker }: Replay, input: FoldInput): FoldOutput {
+/**
+ * Replay `input.rows` onto `replay` (at the state of `input.snapshot`): the changes, checkpoints and new snapshot.
+ * A step per row, so a fold on the main thread can let the event loop run between rows (foldRowsInSlices).
+ */
+function* foldSteps({ doc, tracker }: Replay, input: FoldInput): Generator<void, FoldOutput> {
   const firstCheckpoint = input.snapshot && input.snapshotIsFirstCheckpoint ? storedCheckpoint(input.snapshot) : null;
   const changes: FoldOutput['changes'] = [];
   const checkpoints: FoldCheckpoint[] = [];
@@ -78,15 +81,44 @@ function foldOnto({ doc, tracker }: Replay, input: FoldInput): FoldOutput {
       lastState = Y.encodeStateAsUpdate(doc);
       checkpoints.push({ at: row.at, lastUpdateId: row.id, stored: storedCheckpoint(lastState) });
     }
+    yield;
   }
   // The last row always ends a checkpoint: its state is the new snapshot, encoded once (4 MB on a big board).
   return { changes, firstCheckpoint, checkpoints, snapshot: lastState ?? Y.encodeStateAsUpdate(doc) };
+}
+
+function foldOnto(replay: Replay, input: FoldInput): FoldOutput {
+  const steps = foldSteps(replay, input);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
 
 export function foldRows(input: FoldInput): FoldOutput {
   const replay = startReplay(input);
   try {
     return foldOnto(replay, input);
+  } finally {
+    replay.doc.destroy();
+  }
+}
+
+/**
+ * `foldRows(input)` on this thread, in slices of about `sliceMs` with the event loop running between them: a small
+ * room's fold (500 rows, tens of milliseconds on a cold server) would otherwise hold up every socket at once.
+ */
+export async function foldRowsInSlices(input: FoldInput, sliceMs = 4): Promise<FoldOutput> {
+  const replay = startReplay(input);
+  try {
+    const steps = foldSteps(replay, input);
+    for (;;) {
+      const until = performance.now() + sliceMs;
+      let step = steps.next();
+      while (!step.done && performance.now() < until) step = steps.next();
+      if (step.done) return step.value;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   } finally {
     replay.doc.destroy();
   }
