@@ -77,11 +77,11 @@ describe('foldRowsInSlices', () => {
     const input: FoldInput = { kind: 'board', snapshot, snapshotIsFirstCheckpoint: true, rows: [...first, ...second], removedIds: [] };
     // Timers, I/O and setImmediate callbacks that come due while a fold runs get their turn before it ends.
     let turns = 0;
+    let done = false;
     const tick = () => {
       turns++;
       if (!done) setImmediate(tick);
     };
-    let done = false;
     setImmediate(tick);
     const output = await foldRowsInSlices(input, 0);
     done = true;
