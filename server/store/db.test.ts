@@ -54,6 +54,19 @@ describe('PGlite in its worker thread', () => {
     await db.query('DELETE FROM people WHERE id >= 10');
   });
 
+  it('serialises parameters that text cannot carry as is (objects, booleans, dates) by their column’s type', async () => {
+    // Text, numbers and bytes go in one call into the engine; these go through PGlite's typed serialisers.
+    await db.exec('CREATE TABLE prefs (id integer PRIMARY KEY, body jsonb, active boolean, seen timestamptz)');
+    const seen = new Date('2026-11-29T12:00:00Z');
+    await db.batch([{ text: 'INSERT INTO prefs (id, body, active, seen) VALUES ($1, $2, $3, $4)', params: [1, { stages: ['Lead', 'Won'], n: 2 }, true, seen] }]);
+    await db.query('INSERT INTO prefs (id, body, active, seen) VALUES ($1, $2, $3, $4)', [2, ['a'], false, seen]);
+    const rows = await db.query<{ id: number; body: unknown; active: boolean; seen: Date }>('SELECT id, body, active, seen FROM prefs ORDER BY id');
+    expect(rows.map((row) => [row.id, row.body, row.active, row.seen.toISOString()])).toEqual([
+      [1, { stages: ['Lead', 'Won'], n: 2 }, true, seen.toISOString()],
+      [2, ['a'], false, seen.toISOString()]
+    ]);
+  });
+
   it('refuses to inline anything but a plain name as a literal', () => {
     expect(sqlLiteral('board:abc_12-x.y')).toBe("'board:abc_12-x.y'");
     for (const text of ["a'; DROP TABLE people; --", 'a\\b', 'a b', 'ü']) expect(sqlLiteral(text)).toBeNull();

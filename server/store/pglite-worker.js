@@ -10,7 +10,7 @@
 import { createReadStream, mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, parse, protocol } from '@electric-sql/pglite';
 
 /** @typedef {import('./pglite-protocol.ts').PgliteRequest} PgliteRequest */
 /** @typedef {import('./pglite-protocol.ts').PgliteReply} PgliteReply */
@@ -91,6 +91,63 @@ function transferablesOf(/** @type {Record<string, unknown>[][]} */ results) {
   return [...buffers];
 }
 
+/**
+ * A statement's parameters as the extended protocol sends them, or null when one is of a kind only PGlite's `query()`
+ * serialises right (a JSON object, a Date: its serialisers pick the column's type, which costs an extra round trip
+ * into the engine to learn). Text and numbers go as text, as `query()` sends them; byte values go in binary, as
+ * they are, instead of as hex text.
+ * @param {unknown[]} params
+ * @returns {Array<string | Uint8Array | null> | null}
+ */
+function wireValues(params) {
+  /** @type {Array<string | Uint8Array | null>} */
+  const values = [];
+  for (const value of params) {
+    if (value == null) values.push(null);
+    else if (typeof value === 'string' || value instanceof Uint8Array) values.push(value);
+    else if (typeof value === 'number' || typeof value === 'bigint') values.push(String(value));
+    else return null;
+  }
+  return values;
+}
+
+/**
+ * Run statements with their parameters in one call into the engine, their rows in order, or null when a parameter
+ * needs `query()` (wireValues). `query()` calls into the engine six times per statement (Parse, Describe, Bind,
+ * Describe, Execute, Sync), to learn parameter types before serialising them: that cost a log INSERT 139–176 µs of
+ * CPU against 84 µs for the same messages in one buffer (README: CPU per edit). Parse, Bind, Describe and Execute of
+ * every statement then one Sync: Postgres runs a series before a Sync as one implicit transaction (all commit, or
+ * an error rolls back all and skips the rest), or inside the transaction an earlier BEGIN opened.
+ * @param {PGlite} lite
+ * @param {WireStatement[]} statements
+ * @param {ArrayBuffer | undefined} buffer
+ * @returns {Promise<Record<string, unknown>[][] | null>}
+ */
+async function runExtended(lite, statements, buffer) {
+  /** @type {Uint8Array[]} */
+  const parts = [];
+  for (const statement of statements) {
+    const values = wireValues(paramsOf(statement, buffer));
+    if (!values) return null;
+    const { serialize } = protocol;
+    parts.push(serialize.parse({ text: statement.text }), serialize.bind({ values }), serialize.describe({ type: 'P' }), serialize.execute({}));
+  }
+  parts.push(protocol.serialize.sync());
+  const message = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    message.set(part, offset);
+    offset += part.length;
+  }
+  return lite.runExclusive(async () => {
+    const messages = await lite.execProtocolStream(message, { syncToFs: false });
+    if (!lite.isInTransaction()) await lite.syncToFs();
+    const results = parse.parseResults(messages, lite.parsers);
+    if (results.length !== statements.length) throw new Error(`${statements.length} statements gave ${results.length} results`);
+    return results.map((result) => /** @type {Record<string, unknown>[]} */ (result.rows));
+  });
+}
+
 const COPY_SIGNATURE = 'PGCOPY\n\xff\r\n\0';
 
 /**
@@ -148,18 +205,21 @@ port.on('message', async (/** @type {PgliteRequest} */ request) => {
         break;
       case 'query': {
         if (request.begin) await lite.exec('BEGIN');
-        const { rows } = await lite.query(request.statement.text, paramsOf(request.statement, request.buffer));
+        const { statement, buffer } = request;
+        const rows = (await runExtended(lite, [statement], buffer))?.[0] ?? (await lite.query(statement.text, paramsOf(statement, buffer))).rows;
         reply = { id: request.id, rows: /** @type {Record<string, unknown>[]} */ (rows) };
         break;
       }
       case 'transaction': {
         const { statements, buffer } = request;
-        const results = await lite.transaction(async (tx) => {
-          /** @type {Record<string, unknown>[][]} */
-          const all = [];
-          for (const statement of statements) all.push(/** @type {Record<string, unknown>[]} */ ((await tx.query(statement.text, paramsOf(statement, buffer))).rows));
-          return all;
-        });
+        const results =
+          (await runExtended(lite, statements, buffer)) ??
+          (await lite.transaction(async (tx) => {
+            /** @type {Record<string, unknown>[][]} */
+            const all = [];
+            for (const statement of statements) all.push(/** @type {Record<string, unknown>[]} */ ((await tx.query(statement.text, paramsOf(statement, buffer))).rows));
+            return all;
+          }));
         reply = { id: request.id, results };
         break;
       }
