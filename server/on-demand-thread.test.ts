@@ -27,6 +27,14 @@ describe('OnDemandThread', () => {
     expect(await thread.run(5), 'a stopped thread starts again for the next call').toBe(10);
   });
 
+  it('answers a call made while the idle thread is stopping, on a new thread', async () => {
+    const thread = new OnDemandThread<number, number>({ name: 'doubler', script: doubler, idleMs: 20 });
+    expect(await thread.run(1)).toBe(2);
+    // The turn the idle timer stops the thread, before the old thread's exit arrives.
+    while (thread.running) await new Promise((resolve) => setImmediate(resolve));
+    expect(await thread.run(6)).toBe(12);
+  });
+
   it('rejects a call the worker reports failed, and every call in flight when the thread dies; the next call gets a new thread', async () => {
     const thread = new OnDemandThread<number, number>({ name: 'doubler', script: doubler, idleMs: 100 });
     await expect(thread.run(-1)).rejects.toThrow('negative: -1');

@@ -12,7 +12,8 @@ import { Worker } from 'node:worker_threads';
 export class OnDemandThread<Input, Output> {
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (output: Output) => void; reject: (error: Error) => void }>();
+  /** Calls in flight, each with the thread it was sent to: a stopping thread's exit fails only its own calls. */
+  private readonly pending = new Map<number, { thread: Worker; resolve: (output: Output) => void; reject: (error: Error) => void }>();
   private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -33,7 +34,7 @@ export class OnDemandThread<Input, Output> {
     const id = this.nextId++;
     const worker = this.worker;
     return new Promise<Output>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { thread: worker, resolve, reject });
       worker.postMessage({ id, input }, this.options.transfer?.(input) ?? []);
     });
   }
@@ -56,10 +57,14 @@ export class OnDemandThread<Input, Output> {
       else call?.resolve(message.output as Output);
       if (!this.pending.size) this.stopWhenIdle();
     });
+    // Only this thread's calls: one made while it was being stopped went to a new thread.
     const fail = (error: Error) => {
       if (this.worker === thread) this.worker = null;
-      for (const call of this.pending.values()) call.reject(error);
-      this.pending.clear();
+      for (const [id, call] of this.pending) {
+        if (call.thread !== thread) continue;
+        this.pending.delete(id);
+        call.reject(error);
+      }
     };
     thread.on('error', fail);
     thread.on('exit', (code) => fail(new Error(`the ${name} thread exited (code ${code})`)));
