@@ -12,6 +12,8 @@ import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
 
+const { serialize } = protocol;
+
 /** @typedef {import('./pglite-protocol.ts').PgliteRequest} PgliteRequest */
 /** @typedef {import('./pglite-protocol.ts').PgliteReply} PgliteReply */
 /** @typedef {import('./pglite-protocol.ts').PgliteWorkerData} PgliteWorkerData */
@@ -129,16 +131,10 @@ async function runExtended(lite, statements, buffer) {
   for (const statement of statements) {
     const values = wireValues(paramsOf(statement, buffer));
     if (!values) return null;
-    const { serialize } = protocol;
     parts.push(serialize.parse({ text: statement.text }), serialize.bind({ values }), serialize.describe({ type: 'P' }), serialize.execute({}));
   }
-  parts.push(protocol.serialize.sync());
-  const message = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    message.set(part, offset);
-    offset += part.length;
-  }
+  parts.push(serialize.sync());
+  const message = Buffer.concat(parts);
   return lite.runExclusive(async () => {
     const messages = await lite.execProtocolStream(message, { syncToFs: false });
     if (!lite.isInTransaction()) await lite.syncToFs();
