@@ -19,6 +19,11 @@ describe('PGlite in its worker thread', () => {
     expect(Number(row.born)).toBe(1_700_000_000_000);
   });
 
+  it('opens bundled files Postgres had not opened yet (a time zone, a dictionary) after the worker released them', async () => {
+    const sql = "SELECT (timestamptz '2026-01-15 12:00:00+00' AT TIME ZONE 'Asia/Tokyo')::text AS at, to_tsvector('english', 'running dogs')::text AS words";
+    expect(await db.query(sql)).toEqual([{ at: '2026-01-15 21:00:00', words: "'dog':2 'run':1" }]);
+  });
+
   it('rejects a unique violation with the Postgres code and constraint callers check', async () => {
     const duplicate = db.query('INSERT INTO people (id, email) VALUES ($1, $2)', [2, 'ann@example.com']);
     await expect(duplicate).rejects.toMatchObject({ code: '23505', constraint: 'people_email_key', message: expect.stringContaining('duplicate key') });

@@ -11,6 +11,7 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
+import { releaseBundle } from './pglite-bundle.js';
 
 const { serialize } = protocol;
 
@@ -69,7 +70,9 @@ function compileEngine() {
 
 async function open() {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  return PGlite.create(dataDir, { startParams, serializers, parsers, pgliteWasmModule: await compileEngine() });
+  const lite = await PGlite.create(dataDir, { startParams, serializers, parsers, pgliteWasmModule: await compileEngine() });
+  releaseBundle(lite);
+  return lite;
 }
 
 /** A statement's parameters with its byte parameters put back, as views of the request's transferred buffer. */
