@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite, openPostgres, sqlLiteral, toWire, type Db } from './db.ts';
@@ -189,6 +192,35 @@ describe.each(backends)('statements in one batch on $label', ({ open }) => {
       })
     ).rejects.toMatchObject({ code: '23505' });
     expect(await db.query('SELECT id FROM notes WHERE id >= 20 ORDER BY id')).toEqual([{ id: 20 }, { id: 21 }]);
+  });
+});
+
+describe('a new PGlite folder', () => {
+  it('is initialised, opened, and keeps what was stored across a reopen', { timeout: 120_000 }, async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'lanes-pglite-')), 'data');
+    try {
+      let db = await openPglite(dataDir);
+      expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true);
+      await db.exec('CREATE TABLE kept (n integer)');
+      await db.query('INSERT INTO kept VALUES ($1)', [7]);
+      await db.close();
+      db = await openPglite(dataDir);
+      expect(await db.query('SELECT n FROM kept')).toEqual([{ n: 7 }]);
+      await db.close();
+    } finally {
+      rmSync(dirname(dataDir), { recursive: true, force: true });
+    }
+  });
+
+  it('says which folder could not be initialised, and why', { timeout: 60_000 }, async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'lanes-pglite-'));
+    const blocker = join(parent, 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    try {
+      await expect(openPglite(join(blocker, 'data'))).rejects.toThrow(/initialising the PGlite folder .*a-file\/data failed \(exit code 1\): .*ENOTDIR/s);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
 

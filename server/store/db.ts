@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type postgres from 'postgres';
@@ -192,19 +195,29 @@ function startWorker(workerData: PgliteWorkerData): Worker {
 }
 
 /**
+ * A new folder's initdb, in a child process (pglite-init.js, next to this module and to main.js in dist/server):
+ * initdb's WASM module and the memory it grew (several hundred MB) go with the process, so the server's memory is as
+ * small as on any later start. (A first worker thread that then exited gave back its heap but not its malloc arena,
+ * which the long-lived worker reused with ~28 MB of free pages resident.)
+ */
+async function initialise(dataDir: string): Promise<void> {
+  const script = fileURLToPath(new URL('./pglite-init.js', import.meta.url));
+  const flags = PGLITE_WASM_FLAGS.split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...flags, script, dataDir, JSON.stringify(PGLITE_SETTINGS)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0) throw new Error(`initialising the PGlite folder ${dataDir} failed (exit code ${code}): ${errors.trim()}`);
+}
+
+/**
  * Embedded Postgres in a worker thread. `dataDir` is a folder, or 'memory://' for a throwaway in-memory database.
- * A new folder is initialised by a first worker that then exits: initdb's WASM module and the memory it grew
- * (several hundred MB) go with it, so the long-lived worker is as small as on any later start.
+ * A new folder is initialised first, by a process of its own (initialise).
  */
 export async function openPglite(dataDir: string): Promise<Db> {
-  const fresh = !dataDir.startsWith('memory://') && !existsSync(join(dataDir, 'PG_VERSION'));
-  let thread = new PgliteThread(dataDir);
+  if (!dataDir.startsWith('memory://') && !existsSync(join(dataDir, 'PG_VERSION'))) await initialise(dataDir);
+  const thread = new PgliteThread(dataDir);
   await thread.call({ op: 'open' });
-  if (fresh) {
-    await thread.stop();
-    thread = new PgliteThread(dataDir);
-    await thread.call({ op: 'open' });
-  }
   // One connection: queue transactions so a plain query never lands inside another caller's transaction.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T,>(work: () => Promise<T>): Promise<T> => {
