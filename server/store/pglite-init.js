@@ -9,11 +9,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { startParamsOf } from './pglite-start.js';
 
 const [dataDir, settingsJson] = process.argv.slice(2);
 if (!dataDir || !settingsJson) throw new Error('usage: node pglite-init.js <dataDir> <settings as JSON>');
 const settings = /** @type {Record<string, string>} */ (JSON.parse(settingsJson));
-const startParams = [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+const startParams = startParamsOf(settings);
 mkdirSync(dataDir, { recursive: true });
 const lite = await PGlite.create(dataDir, { startParams });
 await lite.close();

@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
 import { releaseBundle } from './pglite-bundle.js';
+import { startParamsOf } from './pglite-start.js';
 
 const { serialize } = protocol;
 
@@ -21,7 +22,7 @@ const { serialize } = protocol;
 /** @typedef {import('./pglite-protocol.ts').WireStatement} WireStatement */
 
 const { dataDir, settings } = /** @type {PgliteWorkerData} */ (workerData);
-const startParams = [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+const startParams = startParamsOf(settings);
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 
 /** The fields of a Postgres error callers may read (code '23505' for a unique violation, …), besides the message. */
