@@ -38,6 +38,8 @@ export function releaseBundle(lite) {
     }
     node.stream_ops.open?.(stream);
   };
+  // A file open at this moment keeps its bytes (copied): its stream was made with the eager operations.
+  const open = new Set(FS.streams.filter(Boolean).map((stream) => stream.node));
   const visit = (/** @type {string} */ dir) => {
     for (const name of FS.readdir(dir)) {
       if (name === '.' || name === '..') continue;
@@ -45,6 +47,7 @@ export function releaseBundle(lite) {
       const { node } = FS.lookupPath(path);
       if (FS.isMountpoint(node)) continue;
       if (FS.isDir(node.mode)) visit(path);
+      else if (FS.isFile(node.mode) && node.contents?.buffer === bundle && open.has(node)) node.contents = node.contents.slice(0, node.usedBytes);
       else if (FS.isFile(node.mode) && node.contents?.buffer === bundle) {
         lazy.set(node, { offset: node.contents.byteOffset, length: node.usedBytes, ops: node.stream_ops });
         node.stream_ops = { ...node.stream_ops, open: load };
@@ -64,6 +67,7 @@ export function releaseBundle(lite) {
  * The parts of Emscripten's file system (MEMFS) releaseBundle uses.
  * @typedef {{ mode: number; contents: Uint8Array | null; usedBytes: number; stream_ops: { open?: (stream: { node: EmscriptenNode }) => void } }} EmscriptenNode
  * @typedef {{
+ *   streams: Array<{ node: EmscriptenNode } | null | undefined>;
  *   readdir(path: string): string[];
  *   lookupPath(path: string): { node: EmscriptenNode };
  *   analyzePath(path: string): { object: EmscriptenNode | null };
