@@ -47,8 +47,9 @@ export function releaseBundle(lite) {
       const { node } = FS.lookupPath(path);
       if (FS.isMountpoint(node)) continue;
       if (FS.isDir(node.mode)) visit(path);
-      else if (FS.isFile(node.mode) && node.contents?.buffer === bundle && open.has(node)) node.contents = node.contents.slice(0, node.usedBytes);
-      else if (FS.isFile(node.mode) && node.contents?.buffer === bundle) {
+      else if (!FS.isFile(node.mode) || node.contents?.buffer !== bundle) continue;
+      else if (open.has(node)) node.contents = node.contents.slice(0, node.usedBytes);
+      else {
         lazy.set(node, { offset: node.contents.byteOffset, length: node.usedBytes, ops: node.stream_ops });
         node.stream_ops = { ...node.stream_ops, open: load };
         node.contents = null;
